@@ -320,4 +320,3 @@ func (b *boundedReader) Read(p []byte) (int, error) {
 	b.n += int64(n)
 	return n, err
 }
-

@@ -304,4 +304,3 @@ func BenchmarkParsePattern(b *testing.B) {
 type countWriter struct{ n int }
 
 func (c *countWriter) Write(p []byte) (int, error) { c.n += len(p); return len(p), nil }
-
