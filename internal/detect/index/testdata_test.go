@@ -54,7 +54,9 @@ type maltrailRow struct {
 // maltrail TSV and turns them into indicator values: ip:port becomes the IP,
 // "[v6]:port" the IPv6 address, schemeless URLs get "http://", bare paths
 // ("/x.apk", matched by maltrail against any host) are skipped. It returns
-// the rows and how many were skipped.
+// the rows and how many were skipped (bare paths, unusable values). A value listed again (the same IP
+// with another port, the same domain under another family) is kept once,
+// as the intelligence store would hold it.
 func readMaltrail(tb testing.TB, limit int) ([]maltrailRow, int) {
 	tb.Helper()
 	f, err := os.Open(sharedTestdata(tb, "maltrail/maltrail-static-iocs.tsv.xz"))
@@ -69,6 +71,7 @@ func readMaltrail(tb testing.TB, limit int) ([]maltrailRow, int) {
 	sc := bufio.NewScanner(zr)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	var rows []maltrailRow
+	seen := make(map[maltrailRow]bool)
 	skipped, read := 0, 0
 	for sc.Scan() {
 		if limit > 0 && read >= limit {
@@ -77,7 +80,10 @@ func readMaltrail(tb testing.TB, limit int) ([]maltrailRow, int) {
 		read++
 		v, _, _ := strings.Cut(sc.Text(), "\t")
 		if r, ok := maltrailIndicator(v); ok {
-			rows = append(rows, r)
+			if !seen[r] {
+				seen[r] = true
+				rows = append(rows, r)
+			}
 		} else {
 			skipped++
 		}
