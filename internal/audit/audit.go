@@ -285,3 +285,51 @@ func (l *Log) List(ctx context.Context, f Filter) ([]Entry, int64, error) {
 	}
 	return out, next, nil
 }
+
+// DayCount is the number of audit rows on one day (UTC).
+type DayCount struct {
+	Day   string `json:"day"`
+	Count int    `json:"count"`
+}
+
+// Daily counts rows per UTC day for the last days days up to now, within
+// the caller's scope (all for admins, their agency's for others — every
+// signed-in user may see how busy their own agency was).
+func (l *Log) Daily(ctx context.Context, days int) ([]DayCount, error) {
+	p, err := access.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if days < 1 || days > 366 {
+		return nil, errs.Field("days", "must be from 1 to 366")
+	}
+	since := l.now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -(days - 1))
+	q := `SELECT at FROM audit_log WHERE at >= ?`
+	args := []any{since}
+	if !p.Has(access.Admin) {
+		q += ` AND agency_id = ?`
+		args = append(args, p.AgencyID)
+	}
+	rows, err := l.db.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("audit: daily: %w", err)
+	}
+	defer rows.Close()
+	perDay := map[string]int{}
+	for rows.Next() {
+		var t store.Time
+		if err := rows.Scan(&t); err != nil {
+			return nil, fmt.Errorf("audit: daily: %w", err)
+		}
+		perDay[t.Time.Format("2006-01-02")]++
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("audit: daily: %w", err)
+	}
+	out := make([]DayCount, days)
+	for i := range out {
+		day := since.AddDate(0, 0, i).Format("2006-01-02")
+		out[i] = DayCount{Day: day, Count: perDay[day]}
+	}
+	return out, nil
+}

@@ -100,3 +100,25 @@ func TestScope(t *testing.T) {
 		t.Errorf("page 2 = %+v, %v", page2, err)
 	}
 }
+
+func TestDaily(t *testing.T) {
+	db := storetest.SQLite(t)
+	now := time.Date(2026, 6, 10, 12, 0, 0, 0, time.UTC)
+	log := audit.New(db, func() time.Time { return now })
+	sys := access.With(context.Background(), access.SystemPrincipal())
+	for _, e := range []audit.Entry{{Action: "a", AgencyID: 1}, {Action: "b", AgencyID: 2}} {
+		if err := log.Write(sys, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin := access.With(context.Background(), &access.Principal{UserID: 1, AgencyID: 1, Roles: []access.Role{access.Admin}})
+	days, err := log.Daily(admin, 3)
+	if err != nil || len(days) != 3 || days[2].Day != "2026-06-10" || days[2].Count != 2 {
+		t.Errorf("admin Daily = %+v, %v; want 3 days ending 2026-06-10 with 2", days, err)
+	}
+	viewer := access.With(context.Background(), &access.Principal{UserID: 2, AgencyID: 2, Roles: []access.Role{access.Viewer}})
+	days, err = log.Daily(viewer, 1)
+	if err != nil || days[0].Count != 1 {
+		t.Errorf("viewer Daily = %+v, %v; want own agency's 1 row", days, err)
+	}
+}

@@ -409,4 +409,3 @@ func runAudit(ctx context.Context, e cmdEnv, args []string) error {
 	fmt.Fprintf(e.stdout, "audit chain intact: %d rows\n", res.Rows)
 	return nil
 }
-

@@ -19,8 +19,8 @@ type pager struct {
 	Base                 string // URL with the other query parameters
 }
 
-func (p pager) Prev() int { return max(p.Offset-p.Limit, 0) }
-func (p pager) Next() int { return p.Offset + p.Limit }
+func (p pager) Prev() int     { return max(p.Offset-p.Limit, 0) }
+func (p pager) Next() int     { return p.Offset + p.Limit }
 func (p pager) HasPrev() bool { return p.Offset > 0 }
 func (p pager) HasNext() bool { return p.Offset+p.Limit < p.Total }
 

@@ -66,7 +66,9 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 	return redirect(w, r, next)
 }
 
-func urlQuery(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "%", "%25"), "&", "%26") }
+func urlQuery(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "%", "%25"), "&", "%26")
+}
 
 func (h *Handler) totpForm(w http.ResponseWriter, r *http.Request) error {
 	if !mfaPending(r) {

@@ -10,11 +10,11 @@ import (
 
 type dashboardPage struct {
 	Page
-	Agencies    int
-	Users       int
-	Members     int
-	Decisions   int
-	ByKind      []kindCount
+	Agencies     int
+	Users        int
+	Members      int
+	Decisions    int
+	ByKind       []kindCount
 	ActivityJSON template.JS // chart data, read by app.js from a JSON block
 }
 

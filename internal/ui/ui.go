@@ -138,7 +138,7 @@ var funcs = template.FuncMap{
 	},
 	"add":  func(a, b int) int { return a + b },
 	"list": func(items ...string) []string { return items },
-	"str": func(v any) string { return fmt.Sprint(v) },
+	"str":  func(v any) string { return fmt.Sprint(v) },
 }
 
 // parsePages builds one template set per page: the layout, the shared
