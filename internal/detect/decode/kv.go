@@ -59,7 +59,7 @@ func parseKV(e *Event, s string, max int) {
 			j = k
 		}
 		if !strings.HasPrefix(key, "log.syslog.") {
-			e.setIfAbsent(key, String(val))
+			e.keepAbsent(key, String(val))
 		}
 		n++
 		i = j

@@ -138,9 +138,10 @@ func windowsECS(e *Event) {
 	e.aliasFirst(FieldProcessCmdLine, "CommandLine")
 	e.aliasFirst(FieldParentExe, "ParentImage", "ParentProcessName")
 	e.aliasFirst(FieldParentCmdLine, "ParentCommandLine")
-	if v, ok := e.Get("ProcessId"); ok && !e.Has(FieldProcessPID) {
+	// In 4688 ProcessId is the creator; NewProcessId is the process.
+	if v, ok := e.Get("NewProcessId"); ok {
 		e.setIfAbsent(FieldProcessPID, pidValue(e, v))
-	} else if v, ok := e.Get("NewProcessId"); ok {
+	} else if v, ok := e.Get("ProcessId"); ok {
 		e.setIfAbsent(FieldProcessPID, pidValue(e, v))
 	}
 	if exe := e.Text(FieldProcessExe); exe != "" {
