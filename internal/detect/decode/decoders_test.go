@@ -64,7 +64,7 @@ func TestDecoders(t *testing.T) {
 			want: map[string]string{
 				"source.ip": "203.0.113.7", "source.port": "4242", "user.name": "admin", "rule.name": "sshd: brute force trying to get access to the system. Non existent user.",
 				"log.level": "10", "host.name": "web01", "host.ip": "10.0.0.5", "process.name": "sshd",
-				"message": "May  2 08:15:31 web01 sshd[1234]: Invalid user admin from 203.0.113.7 port 4242",
+				"message":     "May  2 08:15:31 web01 sshd[1234]: Invalid user admin from 203.0.113.7 port 4242",
 				"rule.groups": "[syslog, sshd, authentication_failures]", "rule.mitre.id": "[T1110]",
 			},
 			ls: Logsource{Product: "linux", Services: []string{"sshd"}},
@@ -118,7 +118,7 @@ func TestDecoders(t *testing.T) {
 			want: map[string]string{
 				"Provider_Name": "Microsoft-Windows-Sysmon", "Computer": "WORKSTATION5", "EventID": "1",
 				"process.command_line": `"C:\Windows\System32\rundll32.exe" C:\windows\System32\comsvcs.dll MiniDump 756 C:\Users\wardog\AppData\Local\Temp\lsass-comsvcs.dmp full`,
-				"file.hash.sha1": "7662A8D2F23C3474DEC6EF8E2B0365B0B86714EE", "file.hash.md5": "F68AF942FD7CCC0E7BAB1A2335D2AD26",
+				"file.hash.sha1":       "7662A8D2F23C3474DEC6EF8E2B0365B0B86714EE", "file.hash.md5": "F68AF942FD7CCC0E7BAB1A2335D2AD26",
 				"user.name": "wardog", "@timestamp": "2020-10-18 07:50:05.917",
 			},
 			absent: []string{"rule.name"},

@@ -45,10 +45,10 @@ func allFrames(f *Framer) []frameResult {
 
 func TestFramer(t *testing.T) {
 	tests := []struct {
-		name  string
-		in    string
-		max   int
-		want  []frameResult
+		name string
+		in   string
+		max  int
+		want []frameResult
 	}{
 		{"octet counting", "11 <13>1 - - x5 <1>ab", 0, []frameResult{{Frame: "<13>1 - - x"}, {Frame: "<1>ab"}}},
 		{"newline framing with CRLF and blank lines", "<13>a b\r\n\n<14>c\n", 0, []frameResult{{Frame: "<13>a b"}, {Frame: "<14>c"}}},
