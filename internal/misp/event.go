@@ -74,6 +74,7 @@ type Problem struct {
 	Err   error
 }
 
+// String renders the Problem in the form it is written in.
 func (p Problem) String() string {
 	return fmt.Sprintf("attribute %d (%s): %v", p.Index, p.UUID, p.Err)
 }
@@ -183,6 +184,7 @@ type callbackError struct {
 	err error
 }
 
+// Error describes the problem.
 func (e *callbackError) Error() string { return e.err.Error() }
 
 func (er *eventReader) decode(v any) error {

@@ -17,10 +17,12 @@ type UnmappedError struct {
 	Reason string
 }
 
+// Error describes the problem.
 func (e *UnmappedError) Error() string {
 	return fmt.Sprintf("misp attribute type %q: %s", e.Type, e.Reason)
 }
 
+// Unwrap returns the underlying error, for errors.Is and errors.As.
 func (e *UnmappedError) Unwrap() error { return ErrUnmapped }
 
 func unmapped(typ, format string, args ...any) error {

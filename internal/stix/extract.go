@@ -13,6 +13,7 @@ type Reason struct {
 	Why  string
 }
 
+// String renders the Reason in the form it is written in.
 func (r Reason) String() string { return r.Why + ": " + r.Expr }
 
 // Extraction is what Extract found in a pattern: the simple indicators and,

@@ -59,6 +59,7 @@ var keywords = map[string]tokKind{
 	"WITHIN": tWithin, "REPEATS": tRepeats, "TIMES": tTimes,
 }
 
+// String renders the tokKind in the form it is written in.
 func (k tokKind) String() string {
 	switch k {
 	case tEOF:
@@ -139,6 +140,7 @@ type SyntaxError struct {
 	Msg string
 }
 
+// Error describes the problem.
 func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("stix pattern: offset %d: %s", e.Pos, e.Msg)
 }

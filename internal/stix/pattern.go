@@ -57,6 +57,7 @@ const (
 	ObsAnd
 )
 
+// String renders the ObsOperator in the form it is written in.
 func (o ObsOperator) String() string {
 	switch o {
 	case ObsFollowedBy:
@@ -108,6 +109,7 @@ const (
 	BoolAnd
 )
 
+// String renders the BoolOperator in the form it is written in.
 func (o BoolOperator) String() string {
 	if o == BoolAnd {
 		return "AND"
@@ -144,6 +146,7 @@ var opNames = [...]string{OpEq: "=", OpNeq: "!=", OpLt: "<", OpLe: "<=", OpGt: "
 	OpIn: "IN", OpLike: "LIKE", OpMatches: "MATCHES", OpIsSubset: "ISSUBSET",
 	OpIsSuperset: "ISSUPERSET", OpExists: "EXISTS"}
 
+// String renders the Operator in the form it is written in.
 func (o Operator) String() string {
 	if o > 0 && int(o) < len(opNames) {
 		return opNames[o]
@@ -211,8 +214,10 @@ func (Qualified) observationExpr()     {}
 func (Comparison) comparisonExpr()     {}
 func (ComparisonOp) comparisonExpr()   {}
 
+// String renders the Observation in the form it is written in.
 func (o Observation) String() string { return "[" + o.Expr.String() + "]" }
 
+// String renders the ObservationOp in the form it is written in.
 func (o ObservationOp) String() string {
 	return obsOperand(o.Left, o.Op, false) + " " + o.Op.String() + " " + obsOperand(o.Right, o.Op, true)
 }
@@ -226,6 +231,7 @@ func obsOperand(e ObservationExpr, parent ObsOperator, right bool) string {
 	return e.String()
 }
 
+// String renders the Qualified in the form it is written in.
 func (q Qualified) String() string {
 	inner := q.Expr.String()
 	if _, ok := q.Expr.(ObservationOp); ok {
@@ -234,6 +240,7 @@ func (q Qualified) String() string {
 	return inner + " " + q.Qualifier.String()
 }
 
+// String renders the Qualifier in the form it is written in.
 func (q Qualifier) String() string {
 	switch q.Kind {
 	case QualWithin:
@@ -246,6 +253,7 @@ func (q Qualifier) String() string {
 	return "?"
 }
 
+// String renders the ComparisonOp in the form it is written in.
 func (c ComparisonOp) String() string {
 	l, r := c.Left.String(), c.Right.String()
 	if op, ok := c.Left.(ComparisonOp); ok && op.Op < c.Op {
@@ -257,6 +265,7 @@ func (c ComparisonOp) String() string {
 	return l + " " + c.Op.String() + " " + r
 }
 
+// String renders the Comparison in the form it is written in.
 func (c Comparison) String() string {
 	if c.Op == OpExists {
 		return "EXISTS " + c.Path.String()

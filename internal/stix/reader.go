@@ -45,6 +45,7 @@ type ObjectError struct {
 	Err   error
 }
 
+// Error describes the problem.
 func (e *ObjectError) Error() string {
 	if e.ID != "" {
 		return fmt.Sprintf("stix bundle: object %d (%s): %v", e.Index, e.ID, e.Err)
@@ -52,6 +53,7 @@ func (e *ObjectError) Error() string {
 	return fmt.Sprintf("stix bundle: object %d: %v", e.Index, e.Err)
 }
 
+// Unwrap returns the underlying error, for errors.Is and errors.As.
 func (e *ObjectError) Unwrap() error { return e.Err }
 
 // ReaderOptions configures a Reader.
