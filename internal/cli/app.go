@@ -62,7 +62,7 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	a := &App{Config: cfg, Log: log, DB: db, ready: make(chan struct{}), now: time.Now}
 	a.Audit = audit.New(db, a.now)
-	a.Auth = auth.NewService(db, a.Audit, auth.Config{SessionTTL: cfg.SessionTTL, Require2FA: cfg.Require2FA && !cfg.Demo}, a.now)
+	a.Auth = auth.NewService(db, a.Audit, auth.Config{SessionTTL: cfg.SessionTTL, Require2FA: cfg.Require2FA && !cfg.Demo, Argon2: cfg.Argon2}, a.now)
 	a.Agencies = agency.NewService(db, a.Audit, a.now)
 	cat, err := i18n.Load()
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"bulwark/internal/auth"
 )
 
 // Config is the process configuration, from flags and BULWARK_*
@@ -26,6 +28,9 @@ type Config struct {
 	Demo bool
 	// SessionTTL is the idle lifetime of a login session.
 	SessionTTL time.Duration
+	// Argon2 is the password hashing cost; zero means the production
+	// default. Tests lower it.
+	Argon2 auth.Argon2
 }
 
 // env returns the environment value of BULWARK_<name>, or def.

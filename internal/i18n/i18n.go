@@ -13,7 +13,7 @@ import (
 	"strings"
 )
 
-//go:embed locales/*.json
+//go:embed locales
 var localeFS embed.FS
 
 // Languages lists the supported languages, the default first.
@@ -27,17 +27,38 @@ type Catalog struct {
 	msgs map[string]map[string]string
 }
 
-// Load parses the embedded catalogs.
+// Load parses the embedded catalogs: every locales/<lang>/*.json file,
+// one per capability, merged. A key defined twice is an error, so two
+// capabilities cannot silently overwrite each other's words.
 func Load() (*Catalog, error) {
 	c := &Catalog{msgs: map[string]map[string]string{}}
 	for _, lang := range Languages {
-		b, err := fs.ReadFile(localeFS, path.Join("locales", lang+".json"))
+		dir := path.Join("locales", lang)
+		entries, err := fs.ReadDir(localeFS, dir)
 		if err != nil {
 			return nil, fmt.Errorf("i18n: read %s: %w", lang, err)
 		}
 		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("i18n: parse %s: %w", lang, err)
+		from := map[string]string{}
+		for _, e := range entries {
+			if e.IsDir() || !strings.HasSuffix(e.Name(), ".json") {
+				continue
+			}
+			b, err := fs.ReadFile(localeFS, path.Join(dir, e.Name()))
+			if err != nil {
+				return nil, fmt.Errorf("i18n: read %s/%s: %w", lang, e.Name(), err)
+			}
+			part := map[string]string{}
+			if err := json.Unmarshal(b, &part); err != nil {
+				return nil, fmt.Errorf("i18n: parse %s/%s: %w", lang, e.Name(), err)
+			}
+			for k, v := range part {
+				if prev, dup := from[k]; dup {
+					return nil, fmt.Errorf("i18n: key %q defined in both %s/%s and %s/%s", k, lang, prev, lang, e.Name())
+				}
+				from[k] = e.Name()
+				m[k] = v
+			}
 		}
 		c.msgs[lang] = m
 	}
