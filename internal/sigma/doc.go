@@ -1,0 +1,19 @@
+// Package sigma parses SigmaHQ-format detection rules and compiles them into
+// matchers that evaluate flat security events in-process.
+//
+// The engine follows the Sigma specification v2: detection maps and lists,
+// the value modifiers (contains, startswith, endswith, all, re with flags,
+// cidr, base64, base64offset, windash, wide/utf16*, exists, expand,
+// lt/lte/gt/gte, fieldref, cased), plain wildcards, keyword searches, the
+// condition grammar, and correlation rules (event_count, value_count,
+// temporal, temporal_ordered).
+//
+// Speed comes from work done once at compile time rather than per event:
+// needles are case-folded when the rule is compiled, a [RuleSet] keeps rules
+// per event logsource, and within a logsource one Aho-Corasick automaton over
+// every rule's most selective literal picks the few rules worth evaluating.
+// Compiled rules and rule sets are immutable and safe for concurrent use.
+//
+// Rules from SigmaHQ are under the Detection Rule License: alerts must credit
+// the rule's author, which is why [Rule] keeps Author and Title.
+package sigma

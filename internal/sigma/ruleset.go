@@ -1,0 +1,343 @@
+package sigma
+
+import (
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// maxBuckets bounds the logsource buckets a RuleSet caches; events with
+// further logsources are still matched, without the prefilter.
+const maxBuckets = 1024
+
+// RuleSet matches events against many compiled rules. It indexes the rules
+// by logsource and, per logsource, prefilters them with one Aho-Corasick
+// automaton over each rule's most selective literal, so that an event only
+// evaluates the few rules that could match it. A RuleSet is immutable and
+// safe for concurrent use; per-logsource indexes are built on first use and
+// published without locking the matching path.
+type RuleSet struct {
+	rules  []*CompiledRule
+	names  []string    // global field names
+	ids    [][]int32   // per rule: local -> global field id
+	needs  [][]gLit    // per rule: prefilter literals (nil: always evaluate)
+	always []bool      // per rule: no prefilter literal is known
+	ls     []Logsource // per rule, folded
+
+	mu      sync.Mutex // serialises bucket builds
+	buckets atomic.Pointer[map[Logsource]*bucket]
+	pool    sync.Pool
+}
+
+// gLit is a prefilter literal on a global field.
+type gLit struct {
+	field int32
+	lit   string
+}
+
+// bucket is the index for one event logsource.
+type bucket struct {
+	rules  []int32 // rule indexes that fit the logsource, in order
+	always []int32 // positions in rules evaluated for every event
+	fields []int32 // global fields the automaton scans
+	// scanAll: keyword literals exist, so every event value is scanned.
+	scanAll bool
+	ac      *acMachine
+	hits    [][]litHit // per automaton pattern
+}
+
+// litHit: the pattern found in field marks the rule at position pos.
+type litHit struct {
+	field int32
+	pos   int32
+}
+
+// NewRuleSet indexes compiled rules. Rules keep their order in results.
+func NewRuleSet(rules []*CompiledRule) *RuleSet {
+	rs := &RuleSet{rules: rules}
+	gid := map[string]int32{}
+	for _, r := range rules {
+		ids := make([]int32, len(r.fields))
+		for i, name := range r.fields {
+			id, ok := gid[name]
+			if !ok {
+				id = int32(len(rs.names))
+				gid[name] = id
+				rs.names = append(rs.names, name)
+			}
+			ids[i] = id
+		}
+		rs.ids = append(rs.ids, ids)
+		n := needOf(r.cond)
+		var lits []gLit
+		if n.ok {
+			for _, l := range n.lits {
+				g := int32(anyField)
+				if l.field != anyField {
+					g = ids[l.field]
+				}
+				lits = append(lits, gLit{field: g, lit: l.lit})
+			}
+		}
+		rs.needs = append(rs.needs, lits)
+		rs.always = append(rs.always, !n.ok)
+		rs.ls = append(rs.ls, foldLogsource(r.Logsource))
+	}
+	empty := map[Logsource]*bucket{}
+	rs.buckets.Store(&empty)
+	rs.pool.New = func() any { return rs.NewMatcher() }
+	return rs
+}
+
+// Len returns the number of rules.
+func (rs *RuleSet) Len() int { return len(rs.rules) }
+
+// Rules returns the rules, in order. The slice must not be modified.
+func (rs *RuleSet) Rules() []*CompiledRule { return rs.rules }
+
+func foldLogsource(l Logsource) Logsource {
+	return Logsource{Product: strings.ToLower(l.Product), Category: strings.ToLower(l.Category), Service: strings.ToLower(l.Service)}
+}
+
+// registryCategories are the categories that rules of the umbrella
+// category registry_event also apply to.
+var registryCategories = map[string]bool{"registry_add": true, "registry_delete": true, "registry_set": true, "registry_rename": true, "registry_event": true}
+
+// Fits reports whether a rule with logsource rule applies to events tagged
+// ev: every field the rule names must equal the event's (case-insensitive).
+// The rule category registry_event covers registry_add, registry_delete,
+// registry_set and registry_rename events.
+func Fits(rule, ev Logsource) bool {
+	return fitsFolded(foldLogsource(rule), foldLogsource(ev))
+}
+
+func fitsFolded(rule, ev Logsource) bool {
+	if rule.Product != "" && rule.Product != ev.Product {
+		return false
+	}
+	if rule.Service != "" && rule.Service != ev.Service {
+		return false
+	}
+	if rule.Category != "" && rule.Category != ev.Category {
+		if !(rule.Category == "registry_event" && registryCategories[ev.Category]) {
+			return false
+		}
+	}
+	return true
+}
+
+// bucketFor returns the index for an event logsource, building it on
+// first use. It returns nil when the cache is full.
+func (rs *RuleSet) bucketFor(ls Logsource) *bucket {
+	if b := (*rs.buckets.Load())[ls]; b != nil {
+		return b
+	}
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	cur := *rs.buckets.Load()
+	if b := cur[ls]; b != nil {
+		return b
+	}
+	if len(cur) >= maxBuckets {
+		return nil
+	}
+	b := rs.buildBucket(ls)
+	next := make(map[Logsource]*bucket, len(cur)+1)
+	for k, v := range cur {
+		next[k] = v
+	}
+	next[ls] = b
+	rs.buckets.Store(&next)
+	return b
+}
+
+func (rs *RuleSet) buildBucket(ls Logsource) *bucket {
+	ls = foldLogsource(ls)
+	b := &bucket{}
+	patID := map[string]int32{}
+	var pats []string
+	fieldSeen := map[int32]bool{}
+	for i := range rs.rules {
+		if !fitsFolded(rs.ls[i], ls) {
+			continue
+		}
+		pos := int32(len(b.rules))
+		b.rules = append(b.rules, int32(i))
+		if rs.always[i] {
+			b.always = append(b.always, pos)
+			continue
+		}
+		for _, l := range rs.needs[i] {
+			id, ok := patID[l.lit]
+			if !ok {
+				id = int32(len(pats))
+				patID[l.lit] = id
+				pats = append(pats, l.lit)
+				b.hits = append(b.hits, nil)
+			}
+			h := litHit{field: l.field, pos: pos}
+			if !slices.Contains(b.hits[id], h) {
+				b.hits[id] = append(b.hits[id], h)
+			}
+			if l.field == anyField {
+				b.scanAll = true
+			} else if !fieldSeen[l.field] {
+				fieldSeen[l.field] = true
+				b.fields = append(b.fields, l.field)
+			}
+		}
+	}
+	slices.Sort(b.fields)
+	b.ac = newACMachine(pats)
+	return b
+}
+
+// Matcher holds the per-goroutine scratch state of matching. Use one per
+// goroutine (or RuleSet.Match, which pools them); it is not safe for
+// concurrent use.
+type Matcher struct {
+	rs     *RuleSet
+	ctx    evalCtx
+	mark   []uint32 // per bucket position: epoch when marked as candidate
+	cands  []int32
+	field  int32 // field being scanned by the prefilter
+	b      *bucket
+	hitFn  func(int32)
+	scanFn func(Value) bool
+	// The bucket of the previous event: consecutive events of one
+	// logsource skip the index lookup.
+	lastLS Logsource
+	lastB  *bucket
+}
+
+// NewMatcher returns a Matcher for rs.
+func (rs *RuleSet) NewMatcher() *Matcher {
+	m := &Matcher{rs: rs, mark: make([]uint32, len(rs.rules))}
+	m.ctx.names = rs.names
+	m.ctx.slots = make([]slot, len(rs.names))
+	m.hitFn = m.hit
+	m.scanFn = m.scanValue
+	return m
+}
+
+// Match appends to dst the rules that fit ls and match ev, in rule order.
+func (rs *RuleSet) Match(ev Event, ls Logsource, dst []*Rule) []*Rule {
+	m := rs.pool.Get().(*Matcher)
+	dst = m.Match(ev, ls, dst)
+	m.ctx.ev = nil
+	rs.pool.Put(m)
+	return dst
+}
+
+// Match appends to dst the rules that fit ls and match ev, in rule order.
+func (m *Matcher) Match(ev Event, ls Logsource, dst []*Rule) []*Rule {
+	rs := m.rs
+	var b *bucket
+	if m.lastB != nil && ls == m.lastLS {
+		b = m.lastB
+	} else {
+		ls = foldLogsource(ls)
+		b = rs.bucketFor(ls)
+		m.lastLS, m.lastB = ls, b
+	}
+	m.ctx.reset(ev)
+	if b == nil {
+		return m.evalAll(ls, dst)
+	}
+	m.b = b
+	m.cands = append(m.cands[:0], b.always...)
+	epoch := m.ctx.epoch
+	for _, pos := range b.always {
+		m.mark[pos] = epoch
+	}
+	for _, f := range b.fields {
+		s := m.ctx.slotG(f)
+		if !s.present {
+			continue
+		}
+		m.field = f
+		if s.v.Kind == KindList {
+			for _, e := range s.v.List {
+				m.scanValue(e)
+			}
+			continue
+		}
+		m.scanText(m.ctx.rawOf(s))
+	}
+	if b.scanAll {
+		m.field = anyField
+		m.ctx.ev.Values(m.scanFn)
+	}
+	slices.Sort(m.cands)
+	for _, pos := range m.cands {
+		i := b.rules[pos]
+		m.ctx.ids = rs.ids[i]
+		if rs.rules[i].cond.eval(&m.ctx) {
+			dst = append(dst, rs.rules[i].Rule)
+		}
+	}
+	return dst
+}
+
+// evalAll evaluates every rule that fits ls, without the prefilter: the
+// fallback when the bucket cache is full, and the reference in tests.
+func (m *Matcher) evalAll(ls Logsource, dst []*Rule) []*Rule {
+	rs := m.rs
+	for i, r := range rs.rules {
+		if fitsFolded(rs.ls[i], ls) {
+			m.ctx.ids = rs.ids[i]
+			if r.cond.eval(&m.ctx) {
+				dst = append(dst, r.Rule)
+			}
+		}
+	}
+	return dst
+}
+
+// scanText runs the prefilter over one text of the current field.
+func (m *Matcher) scanText(t string) {
+	if !m.b.ac.scanASCII(t, m.hitFn) {
+		m.b.ac.scan(m.ctx.folded(t), m.hitFn)
+	}
+}
+
+// scanValue runs the prefilter over a value and the elements of a list.
+func (m *Matcher) scanValue(v Value) bool {
+	switch v.Kind {
+	case KindNull:
+	case KindList:
+		for _, e := range v.List {
+			m.scanValue(e)
+		}
+	default:
+		m.scanText(m.ctx.text(v))
+	}
+	return true
+}
+
+// hit marks the rules whose literal pat was found in the scanned field.
+func (m *Matcher) hit(pat int32) {
+	epoch := m.ctx.epoch
+	for _, h := range m.b.hits[pat] {
+		if h.field == m.field && m.mark[h.pos] != epoch {
+			m.mark[h.pos] = epoch
+			m.cands = append(m.cands, h.pos)
+		}
+	}
+}
+
+// Stats describes the index built for one logsource, for capacity
+// planning and benchmarks.
+type Stats struct {
+	Rules, Always, Literals, States, Fields, MemBytes int
+}
+
+// Stats builds (or reuses) the index for ls and describes it.
+func (rs *RuleSet) Stats(ls Logsource) Stats {
+	b := rs.bucketFor(ls)
+	if b == nil {
+		return Stats{}
+	}
+	return Stats{Rules: len(b.rules), Always: len(b.always), Literals: len(b.hits), States: b.ac.states, Fields: len(b.fields), MemBytes: b.ac.memBytes()}
+}

@@ -1,0 +1,132 @@
+package sigma
+
+import (
+	"strconv"
+	"strings"
+)
+
+// windowsServices maps Windows event log channels (lower case) to Sigma
+// service names, following SigmaHQ's Windows logsource definitions.
+var windowsServices = map[string]string{
+	"security":                             "security",
+	"system":                               "system",
+	"application":                          "application",
+	"microsoft-windows-sysmon/operational": "sysmon",
+	"microsoft-windows-powershell/operational":       "powershell",
+	"windows powershell":                             "powershell-classic",
+	"microsoft-windows-taskscheduler/operational":    "taskscheduler",
+	"microsoft-windows-wmi-activity/operational":     "wmi",
+	"microsoft-windows-windows defender/operational": "windefend",
+	"dns server": "dns-server",
+	"microsoft-windows-driverframeworks-usermode/operational":                  "driver-framework",
+	"microsoft-windows-ntlm/operational":                                       "ntlm",
+	"microsoft-windows-bits-client/operational":                                "bits-client",
+	"microsoft-windows-codeintegrity/operational":                              "codeintegrity-operational",
+	"microsoft-windows-windows firewall with advanced security/firewall":       "firewall-as",
+	"microsoft-windows-applocker/msi and script":                               "applocker",
+	"microsoft-windows-applocker/exe and dll":                                  "applocker",
+	"microsoft-windows-applocker/packaged app-deployment":                      "applocker",
+	"microsoft-windows-applocker/packaged app-execution":                       "applocker",
+	"msexchange management":                                                    "msexchange-management",
+	"microsoft-windows-appxdeploymentserver/operational":                       "appxdeployment-server",
+	"microsoft-windows-appxpackaging/operational":                              "appxpackaging-om",
+	"microsoft-windows-appmodel-runtime/admin":                                 "appmodel-runtime",
+	"microsoft-windows-dns client events/operational":                          "dns-client",
+	"microsoft-windows-security-mitigations/kernel mode":                       "security-mitigations",
+	"microsoft-windows-security-mitigations/user mode":                         "security-mitigations",
+	"openssh/operational":                                                      "openssh",
+	"microsoft-windows-lsa/operational":                                        "lsa-server",
+	"microsoft-windows-ldap-client/debug":                                      "ldap",
+	"microsoft-windows-capi2/operational":                                      "capi2",
+	"microsoft-windows-shell-core/operational":                                 "shell-core",
+	"microsoft-windows-smbclient/security":                                     "smbclient-security",
+	"microsoft-windows-smbserver/connectivity":                                 "smbserver-connectivity",
+	"microsoft-windows-terminalservices-localsessionmanager/operational":       "terminalservices-localsessionmanager",
+	"microsoft-iis-configuration/operational":                                  "iis-configuration",
+	"microsoft-windows-diagnosis-scripted/operational":                         "diagnosis-scripted",
+	"microsoft-windows-certificateservicesclient-lifecycle-system/operational": "certificateservicesclient-lifecycle-system",
+	"microsoft-servicebus-client":                                              "microsoft-servicebus-client",
+	"microsoft-windows-vhdmp/operational":                                      "vhdmp",
+}
+
+// sysmonCategories maps Sysmon event ids to Sigma categories.
+var sysmonCategories = map[int]string{
+	1: "process_creation", 2: "file_change", 3: "network_connection",
+	4: "sysmon_status", 5: "process_termination", 6: "driver_load",
+	7: "image_load", 8: "create_remote_thread", 9: "raw_access_thread",
+	10: "process_access", 11: "file_event", 13: "registry_set",
+	14: "registry_rename", 15: "create_stream_hash", 16: "sysmon_status",
+	17: "pipe_created", 18: "pipe_created", 19: "wmi_event", 20: "wmi_event",
+	21: "wmi_event", 22: "dns_query", 23: "file_delete", 24: "clipboard_capture",
+	25: "process_tampering", 26: "file_delete_detected",
+	27: "file_block_executable", 28: "file_block_shredding",
+	29: "file_executable_detected", 255: "sysmon_error",
+}
+
+// WindowsLogsource derives the Sigma logsource of a Windows event from its
+// channel, event id and (for Sysmon registry events) EventType. Sysmon
+// events get a category (EventID 1 process_creation, 3 network_connection,
+// 7 image_load, 10 process_access, 11 file_event, 12 registry_add or
+// registry_delete, 13 registry_set, 14 registry_rename, 22 dns_query, ...)
+// and the service sysmon; PowerShell events get ps_module (4103),
+// ps_script (4104), ps_classic_start (400), ps_classic_provider_start
+// (600) or ps_classic_script (800); every known channel gets its service
+// (Security: security). Unknown channels keep only the product.
+func WindowsLogsource(channel string, eventID int, eventType string) Logsource {
+	ls := Logsource{Product: "windows"}
+	ch := strings.ToLower(strings.TrimSpace(channel))
+	ls.Service = windowsServices[ch]
+	switch ls.Service {
+	case "sysmon":
+		ls.Category = sysmonCategories[eventID]
+		if eventID == 12 {
+			ls.Category = "registry_add"
+			if strings.EqualFold(eventType, "DeleteKey") || strings.EqualFold(eventType, "DeleteValue") {
+				ls.Category = "registry_delete"
+			}
+		}
+	case "powershell":
+		switch eventID {
+		case 4103:
+			ls.Category = "ps_module"
+		case 4104:
+			ls.Category = "ps_script"
+		}
+	case "powershell-classic":
+		switch eventID {
+		case 400:
+			ls.Category = "ps_classic_start"
+		case 600:
+			ls.Category = "ps_classic_provider_start"
+		case 800:
+			ls.Category = "ps_classic_script"
+		}
+	}
+	return ls
+}
+
+// WindowsEventLogsource derives the logsource of a flat Windows event from
+// its Channel, EventID and EventType fields (see [WindowsLogsource]). It
+// reports false when the event has no Channel.
+func WindowsEventLogsource(ev Event) (Logsource, bool) {
+	ch, ok := ev.Field("Channel")
+	if !ok || ch.Kind != KindString {
+		return Logsource{}, false
+	}
+	id := -1
+	if v, ok := ev.Field("EventID"); ok {
+		switch v.Kind {
+		case KindNumber:
+			id = int(v.Num)
+		case KindString:
+			if n, err := strconv.Atoi(strings.TrimSpace(v.Str)); err == nil {
+				id = n
+			}
+		}
+	}
+	var typ string
+	if v, ok := ev.Field("EventType"); ok && v.Kind == KindString {
+		typ = v.Str
+	}
+	return WindowsLogsource(ch.Str, id, typ), true
+}
