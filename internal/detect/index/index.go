@@ -91,7 +91,7 @@ func (ix *Index) MatchIP(addr netip.Addr, agency int64, dst []Match) []Match {
 		}
 	}
 	if ix.cidrs.len() > 0 {
-		for p := ix.cidrs.find(u128From(addr)); p >= 0; p = ix.cidrs.parent[p] {
+		for p := ix.cidrs.find(addr); p >= 0; p = ix.cidrs.parent[p] {
 			n := len(dst)
 			dst = ix.appendVisible(dst, KindCIDR, ix.cidrs.start, &ix.cidrs.post, int(p), agency, &now)
 			if len(dst) > n {
@@ -382,7 +382,7 @@ func (ix *Index) Stats() Stats {
 		NextExpiry: ix.nextExpiry,
 		ByKind:     make(map[Kind]int),
 		Excluded:   ix.excluded,
-		Ranges:     len(ix.cidrs.starts),
+		Ranges:     ix.cidrs.ranges(),
 	}
 	for k := KindIPv4; k < numKinds; k++ {
 		if n := ix.count[k]; n > 0 {

@@ -56,7 +56,11 @@ func fixture(t testing.TB, now *time.Time) *Index {
 		{ID: 20, Kind: KindCIDR, Value: "0.0.0.0/0", Audience: Agencies(30)},
 		{ID: 21, Kind: KindIPv4, Value: "10.0.0.1", Audience: Audience{}},
 		{ID: 22, Kind: KindDomain, Value: "bücher.example", Audience: Everyone()},
-		{ID: 23, Kind: KindCIDR, Value: "::/0", Audience: Agencies(30)},
+		{ID: 23, Kind: KindCIDR, Value: "::/0", Audience: Agencies(31)},
+		{ID: 28, Kind: KindCIDR, Value: "::ffff:203.0.113.0/120", Audience: Everyone()},
+		{ID: 29, Kind: KindCIDR, Value: "255.255.255.255/32", Audience: Everyone()},
+		{ID: 30, Kind: KindCIDR, Value: "0.0.0.0/32", Audience: Everyone()},
+		{ID: 31, Kind: KindCIDR, Value: "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fff0/124", Audience: Everyone()},
 		{ID: 24, Kind: KindURL, Value: "HTTPS://Shop.Evil.Example:443/Login#top", Audience: Everyone()},
 		{ID: 25, Kind: KindDomain, Value: "later.example", Audience: Everyone(), ValidUntil: t0.Add(2 * time.Hour)},
 		{ID: 26, Kind: KindCIDR, Value: "203.0.113.7/32", Audience: Everyone()},
@@ -116,7 +120,14 @@ func TestMatch(t *testing.T) {
 		{"exact ipv6 and prefix", KindIPv6, "2001:db8::1", agencyA, []Match{{8, KindIPv6}, {9, KindCIDR}}},
 		{"ipv6 bracket port", KindIPv6, "[2001:DB8::1]:443", agencyNone, []Match{{8, KindIPv6}}},
 		{"ipv6 prefix", KindIPv6, "2001:db8:ffff::5", agencyB, []Match{{9, KindCIDR}}},
-		{"ipv6 default route", KindIPv6, "2001:db9::5", 30, []Match{{23, KindCIDR}}},
+		{"ipv6 default route", KindIPv6, "2001:db9::5", 31, []Match{{23, KindCIDR}}},
+		{"ipv6 default route does not cover ipv4", KindIPv4, "8.8.8.8", 31, nil},
+		{"top of ipv4 space", KindIPv4, "255.255.255.255", agencyA, []Match{{29, KindCIDR}}},
+		{"below top of ipv4 space", KindIPv4, "255.255.255.254", agencyA, nil},
+		{"bottom of ipv4 space", KindIPv4, "0.0.0.0", agencyA, []Match{{30, KindCIDR}}},
+		{"above bottom of ipv4 space", KindIPv4, "0.0.0.1", agencyA, nil},
+		{"top of ipv6 space", KindIPv6, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", agencyA, []Match{{31, KindCIDR}}},
+		{"mapped cidr is ipv4", KindIPv4, "203.0.113.9", agencyA, []Match{{28, KindCIDR}}},
 		{"ipv4 not in ipv6 table", KindIPv4, "32.1.13.184", agencyA, nil},
 		{"url exact", KindURL, "http://evil.example/x?y=1", agencyA, []Match{{10, KindURL}}},
 		{"url schemeless", KindURL, "evil.example/x?y=1", agencyA, []Match{{10, KindURL}}},
@@ -199,14 +210,14 @@ func TestStats(t *testing.T) {
 	now := t0
 	s := fixture(t, &now).Stats()
 	want := map[Kind]int{
-		KindDomain: 7, KindIPv4: 2, KindIPv6: 1, KindCIDR: 7, KindURL: 2,
+		KindDomain: 7, KindIPv4: 2, KindIPv6: 1, KindCIDR: 11, KindURL: 2,
 		KindMD5: 1, KindSHA1: 1, KindSHA256: 1, KindEmail: 1, KindPhone: 1,
 	}
 	if diff := cmp.Diff(want, s.ByKind); diff != "" {
 		t.Errorf("Stats().ByKind mismatch (-want +got):\n%s", diff)
 	}
-	if s.Loaded != 24 || s.Excluded != 3 {
-		t.Errorf("Stats() Loaded, Excluded = %d, %d, want 24, 3", s.Loaded, s.Excluded)
+	if s.Loaded != 28 || s.Excluded != 3 {
+		t.Errorf("Stats() Loaded, Excluded = %d, %d, want 28, 3", s.Loaded, s.Excluded)
 	}
 	// evil.example is shared by two indicators.
 	if s.Values != s.Loaded-1 {

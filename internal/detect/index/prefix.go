@@ -7,8 +7,8 @@ import (
 	"slices"
 )
 
-// u128 is an address in the 128-bit space; IPv4 lives at ::ffff:0:0/96 so
-// one table serves both families.
+// u128 is an IPv6 address as a number (IPv4 ones in the low 32 bits while
+// building).
 type u128 struct{ hi, lo uint64 }
 
 func u128From(a netip.Addr) u128 {
@@ -22,8 +22,6 @@ func (x u128) cmp(y u128) int {
 	}
 	return cmp.Compare(x.lo, y.lo)
 }
-
-func (x u128) isMax() bool { return x.hi == ^uint64(0) && x.lo == ^uint64(0) }
 
 func (x u128) inc() u128 {
 	lo := x.lo + 1
@@ -49,41 +47,78 @@ func lastOf(x u128, bits int) u128 {
 	}
 }
 
-// prefixTable answers longest-prefix lookups with a sorted table of
-// disjoint ranges. Prefixes are nested or disjoint, so cutting the address
-// space at every prefix boundary gives ranges that each have one most
-// specific covering prefix (leaf); parent links give the next shorter
-// covering prefix, which a lookup follows when the agency may not use the
-// most specific one. A lookup is one binary search; a prefix costs about two
-// ranges (40 bytes) plus its parent, bits and posting range.
+// prefixTable answers longest-prefix lookups with sorted tables of
+// disjoint ranges, one for IPv4 (uint32 keys) and one for IPv6. Prefixes are
+// nested or disjoint, so cutting the address space at every prefix boundary
+// gives ranges that each have one most specific covering prefix (leaf);
+// parent links give the next shorter covering prefix, which a lookup follows
+// when the agency may not use the most specific one. A lookup is one binary
+// search; a prefix costs about two ranges plus its parent, bits and posting
+// range, less than bart's tries for the sparse sets indicators make (see
+// BenchmarkPrefixTable).
 type prefixTable struct {
-	starts []u128  // range i covers starts[i] .. starts[i+1]-1
-	leaf   []int32 // most specific prefix covering range i, -1 none
-	parent []int32 // per prefix
-	bits   []uint8 // per prefix, in the 128-bit space
-	start  []uint32
-	post   postings
+	starts4 []uint32 // IPv4 range i covers starts4[i] .. starts4[i+1]-1
+	leaf4   []int32  // most specific prefix covering range i, -1 none
+	// bucket4[h] is the first IPv4 range starting in the h-th /12 (or
+	// later): 16 KiB that cut the binary search to a few ranges.
+	bucket4 []uint32
+	starts6 []u128
+	leaf6   []int32
+	parent  []int32 // per prefix
+	bits    []uint8 // per prefix
+	start   []uint32
+	post    postings
 }
 
 func (t *prefixTable) len() int { return len(t.parent) }
 
+func (t *prefixTable) ranges() int { return len(t.starts4) + len(t.starts6) }
+
 func (t *prefixTable) bytes() int {
-	return 16*cap(t.starts) + 4*cap(t.leaf) + 4*cap(t.parent) + cap(t.bits) + 4*cap(t.start) + t.post.bytes()
+	return 4*cap(t.starts4) + 4*cap(t.leaf4) + 4*cap(t.bucket4) + 16*cap(t.starts6) + 4*cap(t.leaf6) +
+		4*cap(t.parent) + cap(t.bits) + 4*cap(t.start) + t.post.bytes()
 }
 
-// find returns the most specific prefix covering a, or -1.
-func (t *prefixTable) find(a u128) int32 {
-	// First range starting after a; the one before it covers a.
-	i, _ := slices.BinarySearchFunc(t.starts, a, func(s, a u128) int {
-		if s.cmp(a) <= 0 {
+// find returns the most specific prefix covering a (unmapped, no zone), or
+// -1.
+func (t *prefixTable) find(a netip.Addr) int32 {
+	if a.Is4() {
+		if len(t.starts4) == 0 {
 			return -1
 		}
-		return 1
-	})
-	if i == 0 {
+		b := a.As4()
+		x := binary.BigEndian.Uint32(b[:])
+		h := x >> bucketShift
+		lo, hi := int(t.bucket4[h]), int(t.bucket4[h+1])
+		// The covering range is the last one starting at or before x:
+		// in this bucket, or else the last one before it.
+		for lo < hi {
+			m := int(uint(lo+hi) >> 1)
+			if t.starts4[m] <= x {
+				lo = m + 1
+			} else {
+				hi = m
+			}
+		}
+		if lo == 0 {
+			return -1
+		}
+		return t.leaf4[lo-1]
+	}
+	x := u128From(a)
+	lo, hi := 0, len(t.starts6) // first range starting after x
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if t.starts6[m].cmp(x) <= 0 {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo == 0 {
 		return -1
 	}
-	return t.leaf[i-1]
+	return t.leaf6[lo-1]
 }
 
 // prefixBuilder collects CIDR postings.
@@ -110,6 +145,16 @@ func (b *prefixBuilder) add(p netip.Prefix, id int64, aud, exp uint32) {
 	b.post.exp = append(b.post.exp, exp)
 }
 
+// bucketShift makes 4096 IPv4 buckets.
+const bucketShift = 20
+
+// span is a prefix as an address interval; IPv4 ones in the low 32 bits.
+type span struct {
+	first, last u128
+	bits        int
+	k           int32
+}
+
 func (b *prefixBuilder) build() prefixTable {
 	n := len(b.pfx)
 	var t prefixTable
@@ -118,24 +163,46 @@ func (b *prefixBuilder) build() prefixTable {
 		return t
 	}
 	t.start, t.post = groupPostings(b.keys, n, b.post)
-	type span struct {
-		first, last u128
-		bits        int
-		k           int32
-	}
-	spans := make([]span, n)
+	var v4, v6 []span
 	t.parent = make([]int32, n)
 	t.bits = make([]uint8, n)
 	for k, p := range b.pfx {
 		bits := p.Bits()
+		t.bits[k] = uint8(bits)
 		if p.Addr().Is4() {
-			bits += 96
+			a := p.Addr().As4()
+			first := u128{0, uint64(binary.BigEndian.Uint32(a[:]))}
+			v4 = append(v4, span{first, lastOf(first, 96+bits), bits, int32(k)})
+			continue
 		}
 		first := u128From(p.Addr())
-		spans[k] = span{first, lastOf(first, bits), bits, int32(k)}
-		t.bits[k] = uint8(bits)
+		v6 = append(v6, span{first, lastOf(first, bits), bits, int32(k)})
 	}
 	*b = prefixBuilder{}
+	starts4, leaf4 := sweep(v4, u128{0, 1<<32 - 1}, t.parent)
+	t.starts4 = make([]uint32, len(starts4))
+	for i, s := range starts4 {
+		t.starts4[i] = uint32(s.lo)
+	}
+	t.leaf4 = leaf4
+	if len(t.starts4) > 0 {
+		t.bucket4 = make([]uint32, 1<<(32-bucketShift)+1)
+		i := 0
+		for h := range t.bucket4 {
+			for i < len(t.starts4) && uint64(t.starts4[i])>>bucketShift < uint64(h) {
+				i++
+			}
+			t.bucket4[h] = uint32(i)
+		}
+	}
+	t.starts6, t.leaf6 = sweep(v6, u128{^uint64(0), ^uint64(0)}, t.parent)
+	return t
+}
+
+// sweep cuts the space 0..max at the boundaries of spans (nested or
+// disjoint) into ranges, each labelled with its most specific span, and
+// records every span's parent.
+func sweep(spans []span, max u128, parent []int32) (starts []u128, leaf []int32) {
 	// Parents sort before their children: by first address, then shorter.
 	slices.SortFunc(spans, func(x, y span) int {
 		if c := x.first.cmp(y.first); c != 0 {
@@ -143,20 +210,20 @@ func (b *prefixBuilder) build() prefixTable {
 		}
 		return cmp.Compare(x.bits, y.bits)
 	})
-	emit := func(at u128, leaf int32) {
-		n := len(t.starts)
-		if n > 0 && t.starts[n-1] == at {
-			t.leaf[n-1] = leaf
-			if n > 1 && t.leaf[n-2] == leaf {
-				t.starts, t.leaf = t.starts[:n-1], t.leaf[:n-1]
+	emit := func(at u128, l int32) {
+		n := len(starts)
+		if n > 0 && starts[n-1] == at {
+			leaf[n-1] = l
+			if n > 1 && leaf[n-2] == l {
+				starts, leaf = starts[:n-1], leaf[:n-1]
 			}
 			return
 		}
-		if (n == 0 && leaf == -1) || (n > 0 && t.leaf[n-1] == leaf) {
+		if (n == 0 && l == -1) || (n > 0 && leaf[n-1] == l) {
 			return
 		}
-		t.starts = append(t.starts, at)
-		t.leaf = append(t.leaf, leaf)
+		starts = append(starts, at)
+		leaf = append(leaf, l)
 	}
 	var stack []span
 	top := func() int32 {
@@ -168,7 +235,7 @@ func (b *prefixBuilder) build() prefixTable {
 	pop := func() {
 		s := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		if !s.last.isMax() {
+		if s.last != max {
 			emit(s.last.inc(), top())
 		}
 	}
@@ -176,14 +243,12 @@ func (b *prefixBuilder) build() prefixTable {
 		for len(stack) > 0 && stack[len(stack)-1].last.cmp(s.first) < 0 {
 			pop()
 		}
-		t.parent[s.k] = top()
+		parent[s.k] = top()
 		emit(s.first, s.k)
 		stack = append(stack, s)
 	}
 	for len(stack) > 0 {
 		pop()
 	}
-	t.starts = slices.Clip(t.starts)
-	t.leaf = slices.Clip(t.leaf)
-	return t
+	return slices.Clip(starts), slices.Clip(leaf)
 }

@@ -97,7 +97,7 @@ func TestPrefixAgainstBart(t *testing.T) {
 	for range 50000 {
 		addr := netip.AddrFrom4([4]byte{byte(9 + r.IntN(5)), byte(r.IntN(4)), byte(r.IntN(4)), byte(r.IntN(256))})
 		bv, bok := bt.Lookup(addr)
-		k := pt.find(u128From(addr))
+		k := pt.find(addr)
 		if bok != (k >= 0) {
 			t.Fatalf("find(%s) = %d, bart found %v", addr, k, bok)
 		}
