@@ -54,8 +54,12 @@ func normalizeHost(t Type, s string) (string, error) {
 	case strings.HasPrefix(s, "*."):
 		return "", invalid(t, "wildcards are not supported; enter the parent domain (its subdomains match it)")
 	}
-	if a, err := netip.ParseAddr(strings.Trim(s, "[]")); err == nil {
-		return "", invalid(t, "this is an IP address; use the %s type", ipType(a))
+	// A name ends in a letter (its top-level domain) or a dot; only try
+	// the IP parser, which allocates on failure, when it might succeed.
+	if c := s[len(s)-1]; '0' <= c && c <= '9' || c == ']' || strings.IndexByte(s, ':') >= 0 {
+		if a, err := netip.ParseAddr(strings.Trim(s, "[]")); err == nil {
+			return "", invalid(t, "this is an IP address; use the %s type", ipType(a))
+		}
 	}
 	s = strings.TrimSuffix(s, ".") // the DNS root; "example.vn." is "example.vn"
 	if s == "" {

@@ -166,6 +166,8 @@ var normalizeCases = []struct {
 	{"phone vanity", TypePhone, "1900-FLOWERS", "", "letters"},
 	{"phone too short", TypePhone, "+84 000", "", "numbering plan"},
 	{"phone retired prefix", TypePhone, "0123456789", "", "numbering plan"},
+	{"phone old viettel", TypePhone, "0169 912 3456", "", "starts with 039 instead"},
+	{"phone old mobifone", TypePhone, "+84 121 234 5678", "", "starts with 079 instead"},
 	{"phone short landline", TypePhone, "0243825123", "", "numbering plan"},
 	{"phone symbols", TypePhone, "0912*345*678", "", `'*'`},
 	{"phone too many digits", TypePhone, "0912345678901234567890", "", "too many digits"},

@@ -79,6 +79,9 @@ func parsePhone(raw string) (*phonenumbers.PhoneNumber, error) {
 		return nil, &Error{Type: TypePhone, Reason: "not a phone number", Err: err}
 	}
 	if !safeIsValid(n) {
+		if newPrefix := renumberedMobile(n); newPrefix != "" {
+			return nil, invalid(TypePhone, "this is an old 11-digit mobile number; since 2018 it starts with %s instead (the last 7 digits stay the same)", newPrefix)
+		}
 		return nil, invalid(TypePhone, "not a valid number under the numbering plan of country code +%d", n.GetCountryCode())
 	}
 	return n, nil
@@ -113,4 +116,49 @@ func phoneType(n *phonenumbers.PhoneNumber) (t phonenumbers.PhoneNumberType) {
 		}
 	}()
 	return phonenumbers.GetNumberType(n)
+}
+
+// renumberedMobile returns the new prefix ("039") of a Vietnamese mobile
+// number written with its pre-2018 11-digit prefix ("0169..."), or "". The
+// number is not converted silently: an old number in a report may be a
+// typing mistake, so the person is asked to check it.
+func renumberedMobile(n *phonenumbers.PhoneNumber) string {
+	if n.GetCountryCode() != 84 {
+		return ""
+	}
+	nsn := n.GetNationalNumber() // without the trunk 0: 1691234567
+	if nsn < 1_000_000_000 || nsn > 1_999_999_999 {
+		return ""
+	}
+	switch nsn / 10_000_000 { // the old prefix without its 0: 169
+	case 162, 163, 164, 165, 166, 167, 168, 169: // Viettel
+		return "03" + string(rune('0'+nsn/10_000_000%10))
+	case 120:
+		return "070"
+	case 121:
+		return "079"
+	case 122:
+		return "077"
+	case 126:
+		return "076"
+	case 128:
+		return "078"
+	case 123:
+		return "083"
+	case 124:
+		return "084"
+	case 125:
+		return "085"
+	case 127:
+		return "081"
+	case 129:
+		return "082"
+	case 186:
+		return "056"
+	case 188:
+		return "058"
+	case 199:
+		return "059"
+	}
+	return ""
 }
