@@ -109,6 +109,9 @@ func buildMeasured(tb testing.TB, inds []Indicator, opts Options) (*Index, uint6
 	took := time.Since(start)
 	runtime.GC()
 	runtime.ReadMemStats(&after)
+	if t, ok := tb.(*testing.T); ok {
+		t.Logf("build of %d indicators allocated %.1f MB in total", len(inds), float64(after.TotalAlloc-before.TotalAlloc)/1e6)
+	}
 	runtime.KeepAlive(inds)
 	var held uint64
 	if after.HeapAlloc > before.HeapAlloc {
