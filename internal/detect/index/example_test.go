@@ -18,7 +18,7 @@ func Example() {
 	for _, ind := range []index.Indicator{
 		{ID: 101, Kind: index.KindDomain, Value: "evil.example", Audience: index.Everyone()},               // TLP:CLEAR
 		{ID: 102, Kind: index.KindCIDR, Value: "198.51.100.0/24", Audience: index.Members()},               // TLP:GREEN
-		{ID: 103, Kind: index.KindURL, Value: "http://shop.example/pay", Audience: index.Agencies(2)},       // TLP:AMBER+STRICT of agency 2
+		{ID: 103, Kind: index.KindURL, Value: "http://shop.example/pay", Audience: index.Agencies(2)},      // TLP:AMBER+STRICT of agency 2
 		{ID: 104, Kind: index.KindPhone, Value: "+84912345678", Audience: index.Everyone(), Revoked: true}, // left out
 	} {
 		if err := b.Add(ind); err != nil {
