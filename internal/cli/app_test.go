@@ -12,8 +12,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/andybalholm/cascadia"
+	"github.com/pquerna/otp/totp"
 	"golang.org/x/net/html"
 
 	"bulwark/internal/access"
@@ -32,10 +34,13 @@ type testEnv struct {
 
 var cheapArgon = auth.Argon2{Memory: 64, Time: 1, Threads: 1}
 
-func newTestEnv(t *testing.T, databaseURL string) *testEnv {
+func newTestEnv(t *testing.T, databaseURL string, opts ...func(*Config)) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	cfg := Config{Data: t.TempDir(), Database: databaseURL, Addr: "127.0.0.1:0", Demo: true, Argon2: cheapArgon}
+	for _, o := range opts {
+		o(&cfg)
+	}
 	app, err := NewApp(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatalf("NewApp: %v", err)
@@ -189,4 +194,12 @@ func decodeJSON(t *testing.T, b []byte, v any) {
 	if err := json.Unmarshal(b, v); err != nil {
 		t.Fatalf("decode %s: %v", b, err)
 	}
+}
+
+type htmlNode = html.Node
+
+func parseHTML(r io.Reader) (*html.Node, error) { return html.Parse(r) }
+
+func totpCode(secret string) (string, error) {
+	return totp.GenerateCode(secret, time.Now())
 }
