@@ -253,6 +253,7 @@ func TestListAgencies(t *testing.T) {
 			{"underscore is literal", agency.AgencyFilter{Query: "n_t"}, []string{"PCT"}, 1},
 			{"quote is literal", agency.AgencyFilter{Query: "'; drop"}, []string{"PCT"}, 1},
 			{"quote elsewhere", agency.AgencyFilter{Query: "sở'"}, []string{}, 0},
+			{"backslash is literal", agency.AgencyFilter{Query: `an\_`}, []string{}, 0},
 			{"SQL text is literal", agency.AgencyFilter{Query: "; DROP TABLE"}, []string{"PCT"}, 1},
 			{"kind and query", agency.AgencyFilter{Kind: "department", Query: "sở"}, []string{"SKHCN", "STC", "SYT"}, 3},
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"bulwark/internal/agency"
+	"bulwark/internal/audit"
 	"bulwark/internal/errs"
 	"bulwark/internal/store"
 	"bulwark/internal/store/storetest"
@@ -16,6 +17,7 @@ import (
 // subcommittee set up by decision 1/QĐ-UBND and its working group.
 type subcommittee struct {
 	s           *agency.Service
+	log         *audit.Log
 	police, sci agency.Agency
 	setup       agency.Decision
 	body, group agency.Body
@@ -23,8 +25,8 @@ type subcommittee struct {
 
 func newSubcommittee(t *testing.T, db *store.DB) subcommittee {
 	t.Helper()
-	s, _ := newService(t, db)
-	f := subcommittee{s: s}
+	s, log := newService(t, db)
+	f := subcommittee{s: s, log: log}
 	f.police = mustCreate(t, s, agency.AgencyInput{Code: "CAT", NameVI: "Công an tỉnh", Kind: agency.KindStanding})
 	f.sci = mustCreate(t, s, agency.AgencyInput{Code: "SKHCN", NameVI: "Sở Khoa học và Công nghệ", Kind: agency.KindDepartment})
 	var err error
@@ -147,6 +149,14 @@ func TestComposition(t *testing.T) {
 		every, err := s.ListMemberships(ctx, 0, true)
 		if err != nil || len(every) != 8 {
 			t.Errorf("ListMemberships(every body) = %d, %v; want 8", len(every), err)
+		}
+		counts := map[string]int{}
+		for _, a := range auditActions(t, f.log) {
+			counts[a]++
+		}
+		wantActions := map[string]int{"agency.create": 2, "decision.create": 2, "body.create": 2, "membership.appoint": 8, "membership.end": 1}
+		if diff := cmp.Diff(wantActions, counts); diff != "" {
+			t.Errorf("audit actions (-want +got):\n%s", diff)
 		}
 	})
 }
