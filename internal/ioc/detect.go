@@ -96,11 +96,14 @@ func DetectAll(raw string) ([]Match, error) {
 		}
 	}
 	if looksNumeric(s) {
-		if s[0] == '+' || s[0] == '0' || s[0] == '(' || strings.HasPrefix(s, "84") || strings.HasPrefix(s, "tel:") {
+		// Decided on the digits alone, so that an account number found
+		// here is read the same way when it is detected again.
+		plus, digits := numberShape(s)
+		if plus || strings.HasPrefix(digits, "0") || strings.HasPrefix(digits, "84") {
 			v, err := NormalizePhone(s)
 			add(TypePhone, v, err)
 		}
-		if s[0] != '+' && s[0] != '(' {
+		if !plus {
 			v, err := NormalizeAccountNumber(s)
 			add(TypeAccount, v, err)
 		}
@@ -172,6 +175,21 @@ func looksNumeric(s string) bool {
 		}
 	}
 	return digits > 0
+}
+
+// numberShape returns whether a "+" comes before the first digit of s, and
+// the ASCII digits of s.
+func numberShape(s string) (plus bool, digits string) {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '+' && b.Len() == 0:
+			plus = true
+		case '0' <= c && c <= '9':
+			b.WriteByte(c)
+		}
+	}
+	return plus, b.String()
 }
 
 // looksLikeURL reports whether s has a scheme (possibly defanged) or a path
