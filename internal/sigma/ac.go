@@ -5,9 +5,12 @@ package sigma
 // the transition table small. Patterns are matched anywhere in the text;
 // the scan reports each pattern ending at each position.
 type acMachine struct {
-	class  [256]uint8
-	width  int32   // number of byte classes
-	next   []int32 // state*width + class -> state
+	class [256]uint8
+	width int32 // number of byte classes
+	// next maps row+class to the next state's row (state*width); a
+	// target with outputs is stored complemented (negative), so the scan
+	// loop needs one load per byte and tests outputs by sign.
+	next   []int32
 	out    []int32 // state -> first output entry index in outs, or -1
 	outs   []acOut
 	states int
@@ -110,6 +113,13 @@ func newACMachine(pats []string) *acMachine {
 			queue = append(queue, t)
 		}
 	}
+	for i, t := range next {
+		if outHead[t] >= 0 {
+			next[i] = ^(t * w)
+		} else {
+			next[i] = t * w
+		}
+	}
 	m.next = next
 	m.out = outHead
 	return m
@@ -118,14 +128,13 @@ func newACMachine(pats []string) *acMachine {
 // scan runs the automaton over text and calls hit for every pattern
 // occurrence (a pattern may be reported several times).
 func (m *acMachine) scan(text string, hit func(pat int32)) {
-	s := int32(0)
-	next, w, class, out := m.next, m.width, &m.class, m.out
+	row := int32(0)
+	next, class := m.next, &m.class
 	for i := 0; i < len(text); i++ {
-		s = next[s*w+int32(class[text[i]])]
-		if o := out[s]; o >= 0 {
-			for ; o >= 0; o = m.outs[o].next {
-				hit(m.outs[o].pat)
-			}
+		row = next[row+int32(class[text[i]])]
+		if row < 0 {
+			row = ^row
+			m.emit(row, hit)
 		}
 	}
 }
@@ -135,21 +144,26 @@ func (m *acMachine) scan(text string, hit func(pat int32)) {
 // hits reported so far are real (the ASCII prefix equals its folded form)
 // and the caller rescans the folded text, repeating them harmlessly.
 func (m *acMachine) scanASCII(text string, hit func(pat int32)) bool {
-	s := int32(0)
-	next, w, class, out := m.next, m.width, &m.class, m.out
+	row := int32(0)
+	next, class := m.next, &m.class
 	for i := 0; i < len(text); i++ {
 		c := text[i]
 		if c >= 0x80 {
 			return false
 		}
-		s = next[s*w+int32(class[c])]
-		if o := out[s]; o >= 0 {
-			for ; o >= 0; o = m.outs[o].next {
-				hit(m.outs[o].pat)
-			}
+		row = next[row+int32(class[c])]
+		if row < 0 {
+			row = ^row
+			m.emit(row, hit)
 		}
 	}
 	return true
+}
+
+func (m *acMachine) emit(row int32, hit func(pat int32)) {
+	for o := m.out[row/m.width]; o >= 0; o = m.outs[o].next {
+		hit(m.outs[o].pat)
+	}
 }
 
 // memBytes estimates the automaton's memory.

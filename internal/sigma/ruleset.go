@@ -40,17 +40,18 @@ type gLit struct {
 type bucket struct {
 	rules  []int32 // rule indexes that fit the logsource, in order
 	always []int32 // positions in rules evaluated for every event
-	fields []int32 // global fields the automaton scans
-	// scanAll: keyword literals exist, so every event value is scanned.
-	scanAll bool
-	ac      *acMachine
-	hits    [][]litHit // per automaton pattern
+	// scans holds one automaton per field with literals, in field order,
+	// then one for keyword literals (field anyField), scanned over every
+	// value of the event. Small per-field automata stay in cache.
+	scans []fieldScan
 }
 
-// litHit: the pattern found in field marks the rule at position pos.
-type litHit struct {
+// fieldScan is the prefilter of one field: the automaton over the field's
+// literals and, per literal, the bucket positions of the rules it marks.
+type fieldScan struct {
 	field int32
-	pos   int32
+	ac    *acMachine
+	hits  [][]int32
 }
 
 // NewRuleSet indexes compiled rules. Rules keep their order in results.
@@ -155,9 +156,12 @@ func (rs *RuleSet) bucketFor(ls Logsource) *bucket {
 func (rs *RuleSet) buildBucket(ls Logsource) *bucket {
 	ls = foldLogsource(ls)
 	b := &bucket{}
-	patID := map[string]int32{}
-	var pats []string
-	fieldSeen := map[int32]bool{}
+	type fieldLits struct {
+		ids  map[string]int32
+		pats []string
+		hits [][]int32
+	}
+	byField := map[int32]*fieldLits{}
 	for i := range rs.rules {
 		if !fitsFolded(rs.ls[i], ls) {
 			continue
@@ -169,27 +173,30 @@ func (rs *RuleSet) buildBucket(ls Logsource) *bucket {
 			continue
 		}
 		for _, l := range rs.needs[i] {
-			id, ok := patID[l.lit]
+			fl := byField[l.field]
+			if fl == nil {
+				fl = &fieldLits{ids: map[string]int32{}}
+				byField[l.field] = fl
+			}
+			id, ok := fl.ids[l.lit]
 			if !ok {
-				id = int32(len(pats))
-				patID[l.lit] = id
-				pats = append(pats, l.lit)
-				b.hits = append(b.hits, nil)
+				id = int32(len(fl.pats))
+				fl.ids[l.lit] = id
+				fl.pats = append(fl.pats, l.lit)
+				fl.hits = append(fl.hits, nil)
 			}
-			h := litHit{field: l.field, pos: pos}
-			if !slices.Contains(b.hits[id], h) {
-				b.hits[id] = append(b.hits[id], h)
-			}
-			if l.field == anyField {
-				b.scanAll = true
-			} else if !fieldSeen[l.field] {
-				fieldSeen[l.field] = true
-				b.fields = append(b.fields, l.field)
+			if !slices.Contains(fl.hits[id], pos) {
+				fl.hits[id] = append(fl.hits[id], pos)
 			}
 		}
 	}
-	slices.Sort(b.fields)
-	b.ac = newACMachine(pats)
+	for f, fl := range byField {
+		b.scans = append(b.scans, fieldScan{field: f, ac: newACMachine(fl.pats), hits: fl.hits})
+	}
+	// Fields in id order, the keyword pseudo field (-1) last.
+	slices.SortFunc(b.scans, func(x, y fieldScan) int {
+		return int(uint32(x.field)) - int(uint32(y.field))
+	})
 	return b
 }
 
@@ -201,8 +208,7 @@ type Matcher struct {
 	ctx    evalCtx
 	mark   []uint32 // per bucket position: epoch when marked as candidate
 	cands  []int32
-	field  int32 // field being scanned by the prefilter
-	b      *bucket
+	scan   *fieldScan // the field being scanned by the prefilter
 	hitFn  func(int32)
 	scanFn func(Value) bool
 	// The bucket of the previous event: consecutive events of one
@@ -245,18 +251,21 @@ func (m *Matcher) Match(ev Event, ls Logsource, dst []*Rule) []*Rule {
 	if b == nil {
 		return m.evalAll(ls, dst)
 	}
-	m.b = b
 	m.cands = append(m.cands[:0], b.always...)
 	epoch := m.ctx.epoch
 	for _, pos := range b.always {
 		m.mark[pos] = epoch
 	}
-	for _, f := range b.fields {
-		s := m.ctx.slotG(f)
+	for i := range b.scans {
+		m.scan = &b.scans[i]
+		if m.scan.field == anyField {
+			m.ctx.ev.Values(m.scanFn)
+			continue
+		}
+		s := m.ctx.slotG(m.scan.field)
 		if !s.present {
 			continue
 		}
-		m.field = f
 		if s.v.Kind == KindList {
 			for _, e := range s.v.List {
 				m.scanValue(e)
@@ -264,10 +273,6 @@ func (m *Matcher) Match(ev Event, ls Logsource, dst []*Rule) []*Rule {
 			continue
 		}
 		m.scanText(m.ctx.rawOf(s))
-	}
-	if b.scanAll {
-		m.field = anyField
-		m.ctx.ev.Values(m.scanFn)
 	}
 	slices.Sort(m.cands)
 	for _, pos := range m.cands {
@@ -297,8 +302,8 @@ func (m *Matcher) evalAll(ls Logsource, dst []*Rule) []*Rule {
 
 // scanText runs the prefilter over one text of the current field.
 func (m *Matcher) scanText(t string) {
-	if !m.b.ac.scanASCII(t, m.hitFn) {
-		m.b.ac.scan(m.ctx.folded(t), m.hitFn)
+	if !m.scan.ac.scanASCII(t, m.hitFn) {
+		m.scan.ac.scan(m.ctx.folded(t), m.hitFn)
 	}
 }
 
@@ -319,10 +324,10 @@ func (m *Matcher) scanValue(v Value) bool {
 // hit marks the rules whose literal pat was found in the scanned field.
 func (m *Matcher) hit(pat int32) {
 	epoch := m.ctx.epoch
-	for _, h := range m.b.hits[pat] {
-		if h.field == m.field && m.mark[h.pos] != epoch {
-			m.mark[h.pos] = epoch
-			m.cands = append(m.cands, h.pos)
+	for _, pos := range m.scan.hits[pat] {
+		if m.mark[pos] != epoch {
+			m.mark[pos] = epoch
+			m.cands = append(m.cands, pos)
 		}
 	}
 }
@@ -335,9 +340,15 @@ type Stats struct {
 
 // Stats builds (or reuses) the index for ls and describes it.
 func (rs *RuleSet) Stats(ls Logsource) Stats {
-	b := rs.bucketFor(ls)
+	b := rs.bucketFor(foldLogsource(ls))
 	if b == nil {
 		return Stats{}
 	}
-	return Stats{Rules: len(b.rules), Always: len(b.always), Literals: len(b.hits), States: b.ac.states, Fields: len(b.fields), MemBytes: b.ac.memBytes()}
+	st := Stats{Rules: len(b.rules), Always: len(b.always), Fields: len(b.scans)}
+	for _, sc := range b.scans {
+		st.Literals += len(sc.hits)
+		st.States += sc.ac.states
+		st.MemBytes += sc.ac.memBytes()
+	}
+	return st
 }

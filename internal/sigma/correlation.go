@@ -1,0 +1,287 @@
+package sigma
+
+import (
+	"container/list"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Default bounds of correlation state.
+const (
+	DefaultMaxGroups         = 10_000
+	DefaultMaxEventsPerGroup = 10_000
+)
+
+// CorrelatorOptions bound the memory of a Correlator and map fields.
+type CorrelatorOptions struct {
+	// MaxGroups caps the group-by groups kept per correlation rule; the
+	// least recently updated group is evicted beyond it. 0: default.
+	MaxGroups int
+	// MaxEventsPerGroup caps the timestamps (event_count) or distinct
+	// values (value_count) kept per group; the oldest go first. 0: default.
+	MaxEventsPerGroup int
+	// FieldMap renames group-by and value fields like the detection rules'
+	// fields, using the referenced rule's logsource.
+	FieldMap FieldMapper
+}
+
+// CorrelationAlert is a correlation rule that fired for one group.
+type CorrelationAlert struct {
+	Rule  *Rule
+	Group []string // the group-by values, in GroupBy order
+	Count int64    // events, distinct values, or distinct rules seen
+	First time.Time
+	Last  time.Time
+}
+
+// Correlator evaluates Sigma v2 correlation rules over the stream of
+// detection matches. Conditions are checked when a matching event arrives;
+// a group that fires starts afresh, so one burst raises one alert. It is
+// safe for concurrent use (one mutex: correlation state is shared).
+type Correlator struct {
+	mu     sync.Mutex
+	opts   CorrelatorOptions
+	corrs  []*correlation
+	byRule map[*Rule][]ref
+	quiet  map[*Rule]bool
+}
+
+// ref is a correlation that references a rule, at position idx of its
+// Rules list.
+type ref struct {
+	c   *correlation
+	idx int
+}
+
+type correlation struct {
+	rule   *Rule
+	spec   *CorrelationSpec
+	groups map[string]*list.Element // of *groupState
+	lru    *list.List
+}
+
+type groupState struct {
+	key    string
+	values []string
+	first  time.Time
+	last   time.Time
+	times  []time.Time          // event_count
+	seen   map[string]time.Time // value_count: value -> last seen
+	ruleAt []time.Time          // temporal: last match per rule
+	stage  int                  // temporal_ordered: rules seen in order
+	start  time.Time            // temporal_ordered: time of the first
+}
+
+// NewCorrelator prepares the correlation rules (Rule.Correlation set) over
+// the detection rules they reference by name or id. It fails when a
+// correlation references an unknown rule.
+func NewCorrelator(correlations []*Rule, rules []*CompiledRule, opts CorrelatorOptions) (*Correlator, error) {
+	if opts.MaxGroups <= 0 {
+		opts.MaxGroups = DefaultMaxGroups
+	}
+	if opts.MaxEventsPerGroup <= 0 {
+		opts.MaxEventsPerGroup = DefaultMaxEventsPerGroup
+	}
+	byName := map[string]*Rule{}
+	for _, r := range rules {
+		if r.Name != "" {
+			byName[r.Name] = r.Rule
+		}
+		if r.ID != "" {
+			byName[r.ID] = r.Rule
+		}
+	}
+	c := &Correlator{opts: opts, byRule: map[*Rule][]ref{}, quiet: map[*Rule]bool{}}
+	for _, cr := range correlations {
+		if cr.Correlation == nil {
+			return nil, fmt.Errorf("sigma: correlator: rule %q is not a correlation rule", cr.Title)
+		}
+		k := &correlation{rule: cr, spec: cr.Correlation, groups: map[string]*list.Element{}, lru: list.New()}
+		for i, name := range cr.Correlation.Rules {
+			r, ok := byName[name]
+			if !ok {
+				return nil, fmt.Errorf("sigma: correlator: rule %q references unknown rule %q", cr.Title, name)
+			}
+			c.byRule[r] = append(c.byRule[r], ref{k, i})
+			if !cr.Correlation.Generate {
+				c.quiet[r] = true
+			}
+		}
+		c.corrs = append(c.corrs, k)
+	}
+	return c, nil
+}
+
+// Generates reports whether a detection rule's own matches should raise
+// alerts: false when correlation rules use it with generate: false.
+func (c *Correlator) Generates(r *Rule) bool { return !c.quiet[r] }
+
+// Observe records that rule r matched ev at time t and returns the
+// correlation alerts this completes.
+func (c *Correlator) Observe(r *Rule, ev Event, t time.Time) []CorrelationAlert {
+	refs := c.byRule[r]
+	if len(refs) == 0 {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []CorrelationAlert
+	for _, rf := range refs {
+		if a, ok := c.observe(rf, r, ev, t); ok {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func (c *Correlator) field(r *Rule, name string) string {
+	if c.opts.FieldMap != nil {
+		return c.opts.FieldMap(r.Logsource, name)
+	}
+	return name
+}
+
+// fieldText returns the text of a field for grouping, and whether it has
+// a scalar value.
+func fieldText(ev Event, name string) (string, bool) {
+	v, ok := ev.Field(name)
+	if !ok || v.Kind == KindNull || v.Kind == KindList {
+		return "", false
+	}
+	return string(appendText(nil, v)), true
+}
+
+func (c *Correlator) observe(rf ref, r *Rule, ev Event, t time.Time) (CorrelationAlert, bool) {
+	k, spec := rf.c, rf.c.spec
+	values := make([]string, len(spec.GroupBy))
+	for i, g := range spec.GroupBy {
+		name := g
+		if al, ok := spec.Aliases[g]; ok {
+			if n, ok := al[r.Name]; ok {
+				name = n
+			} else if n, ok := al[r.ID]; ok {
+				name = n
+			}
+		}
+		v, ok := fieldText(ev, c.field(r, name))
+		if !ok {
+			return CorrelationAlert{}, false // events without the group fields do not count
+		}
+		values[i] = v
+	}
+	key := strings.Join(values, "\x00")
+	g := c.group(k, key, values, t)
+	since := t.Add(-spec.Timespan)
+	var count int64
+	switch spec.Type {
+	case EventCount:
+		g.times = append(pruneTimes(g.times, since), t)
+		if len(g.times) > c.opts.MaxEventsPerGroup {
+			g.times = g.times[len(g.times)-c.opts.MaxEventsPerGroup:]
+		}
+		count = int64(len(g.times))
+	case ValueCount:
+		v, ok := fieldText(ev, c.field(r, spec.Field))
+		if !ok {
+			return CorrelationAlert{}, false
+		}
+		if g.seen == nil {
+			g.seen = map[string]time.Time{}
+		}
+		for val, at := range g.seen {
+			if at.Before(since) {
+				delete(g.seen, val)
+			}
+		}
+		if _, ok := g.seen[v]; !ok && len(g.seen) >= c.opts.MaxEventsPerGroup {
+			evictOldest(g.seen)
+		}
+		g.seen[v] = t
+		count = int64(len(g.seen))
+	case Temporal:
+		if g.ruleAt == nil {
+			g.ruleAt = make([]time.Time, len(spec.Rules))
+		}
+		g.ruleAt[rf.idx] = t
+		for _, at := range g.ruleAt {
+			if !at.IsZero() && !at.Before(since) {
+				count++
+			}
+		}
+	case TemporalOrdered:
+		switch {
+		case rf.idx == 0:
+			g.stage, g.start = 1, t
+		case rf.idx == g.stage && !g.start.Before(since):
+			g.stage++
+		}
+		count = int64(g.stage)
+	}
+	for _, cond := range spec.Conditions {
+		if !cond.Holds(count) {
+			return CorrelationAlert{}, false
+		}
+	}
+	a := CorrelationAlert{Rule: k.rule, Group: values, Count: count, First: g.first, Last: t}
+	// Start the group afresh so that one burst raises one alert.
+	k.lru.Remove(k.groups[key])
+	delete(k.groups, key)
+	return a, true
+}
+
+// group returns the state of a group, creating it and evicting the least
+// recently updated group beyond MaxGroups.
+func (c *Correlator) group(k *correlation, key string, values []string, t time.Time) *groupState {
+	if e, ok := k.groups[key]; ok {
+		g := e.Value.(*groupState)
+		if t.Sub(g.last) > k.spec.Timespan {
+			*g = groupState{key: key, values: values, first: t}
+		}
+		g.last = t
+		k.lru.MoveToFront(e)
+		return g
+	}
+	for len(k.groups) >= c.opts.MaxGroups {
+		old := k.lru.Back()
+		delete(k.groups, old.Value.(*groupState).key)
+		k.lru.Remove(old)
+	}
+	g := &groupState{key: key, values: values, first: t, last: t}
+	k.groups[key] = k.lru.PushFront(g)
+	return g
+}
+
+// Groups returns the number of groups held for a correlation rule.
+func (c *Correlator) Groups(r *Rule) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, k := range c.corrs {
+		if k.rule == r {
+			return len(k.groups)
+		}
+	}
+	return 0
+}
+
+// pruneTimes drops the timestamps before since, keeping order.
+func pruneTimes(ts []time.Time, since time.Time) []time.Time {
+	i := 0
+	for i < len(ts) && ts[i].Before(since) {
+		i++
+	}
+	return append(ts[:0], ts[i:]...)
+}
+
+func evictOldest(m map[string]time.Time) {
+	var oldest string
+	var at time.Time
+	first := true
+	for k, t := range m {
+		if first || t.Before(at) {
+			oldest, at, first = k, t, false
+		}
+	}
+	delete(m, oldest)
+}

@@ -1,0 +1,145 @@
+package sigma
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+const corrBase = `title: Failed logon
+name: failed_logon
+logsource: {product: test}
+detection:
+    sel: {action: fail}
+    condition: sel
+---
+title: Process start
+name: proc
+logsource: {product: test}
+detection:
+    sel: {action: start}
+    condition: sel
+---
+`
+
+// correlatorFor loads the base rules plus one correlation document.
+func correlatorFor(t *testing.T, corr string, opts CorrelatorOptions) (*Correlator, *RuleSet, *Rule) {
+	t.Helper()
+	c := &Collection{}
+	c.AddBytes("corr.yml", []byte(corrBase+corr), LoadOptions{})
+	if len(c.Rejects) > 0 || len(c.Correlations) != 1 {
+		t.Fatalf("load: rejects %v, %d correlations", c.Rejects, len(c.Correlations))
+	}
+	k, err := NewCorrelator(c.Correlations, c.Rules, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k, NewRuleSet(c.Rules), c.Correlations[0]
+}
+
+type corrStep struct {
+	ev    MapEvent
+	after time.Duration // since the first event
+	fires bool
+}
+
+func runCorrelation(t *testing.T, corr string, steps []corrStep) *Correlator {
+	t.Helper()
+	k, rs, _ := correlatorFor(t, corr, CorrelatorOptions{})
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i, st := range steps {
+		var alerts []CorrelationAlert
+		for _, r := range rs.Match(st.ev, Logsource{Product: "test"}, nil) {
+			alerts = append(alerts, k.Observe(r, st.ev, t0.Add(st.after))...)
+		}
+		if got := len(alerts) > 0; got != st.fires {
+			t.Fatalf("step %d (%v): fired = %v, want %v (alerts %v)", i, st.ev, got, st.fires, alerts)
+		}
+	}
+	return k
+}
+
+func TestEventCount(t *testing.T) {
+	// pySigma tests/test_matching.py: the third event fires.
+	corr := "title: Brute force\nname: bf\ncorrelation:\n    type: event_count\n    rules: [failed_logon]\n    group-by: [src_ip]\n    timespan: 5m\n    condition: {gte: 3}\n"
+	a := MapEvent{"action": "fail", "src_ip": "1.2.3.4"}
+	b := MapEvent{"action": "fail", "src_ip": "5.6.7.8"}
+	runCorrelation(t, corr, []corrStep{
+		{a, 0, false}, {b, time.Second, false}, {a, time.Minute, false}, {a, 2 * time.Minute, true},
+		// Fired groups start afresh; old events fall out of the window.
+		{a, 3 * time.Minute, false}, {a, 9 * time.Minute, false}, {a, 15 * time.Minute, false}, {a, 16 * time.Minute, false},
+		{a, 17 * time.Minute, true},
+		{MapEvent{"action": "fail"}, 18 * time.Minute, false}, // no group field: not counted
+	})
+}
+
+func TestValueCount(t *testing.T) {
+	corr := "title: Spray\nname: spray\ncorrelation:\n    type: value_count\n    rules: [failed_logon]\n    group-by: [src_ip]\n    timespan: 10m\n    condition: {field: user, gte: 3}\n"
+	ev := func(user string) MapEvent { return MapEvent{"action": "fail", "src_ip": "1.2.3.4", "user": user} }
+	runCorrelation(t, corr, []corrStep{
+		{ev("a"), 0, false}, {ev("a"), time.Second, false}, {ev("b"), 2 * time.Second, false}, {ev("c"), 3 * time.Second, true},
+	})
+}
+
+func TestTemporal(t *testing.T) {
+	corr := "title: Logon then start\nname: ls\ncorrelation:\n    type: temporal\n    rules: [failed_logon, proc]\n    group-by: [host]\n    timespan: 1m\n"
+	fail := MapEvent{"action": "fail", "host": "h1"}
+	start := MapEvent{"action": "start", "host": "h1"}
+	other := MapEvent{"action": "start", "host": "h2"}
+	runCorrelation(t, corr, []corrStep{
+		{fail, 0, false}, {other, time.Second, false}, {start, 30 * time.Second, true},
+		{start, 40 * time.Second, false}, {fail, 5 * time.Minute, false},
+	})
+}
+
+func TestTemporalOrdered(t *testing.T) {
+	corr := "title: Ordered\nname: ord\ncorrelation:\n    type: temporal_ordered\n    rules: [failed_logon, proc]\n    group-by: [host]\n    timespan: 1m\n"
+	fail := MapEvent{"action": "fail", "host": "h1"}
+	start := MapEvent{"action": "start", "host": "h1"}
+	runCorrelation(t, corr, []corrStep{
+		{start, 0, false}, {fail, time.Second, false}, {start, 2 * time.Second, true},
+		{fail, time.Hour, false}, {start, time.Hour + 2*time.Minute, false},
+	})
+}
+
+func TestCorrelatorBoundsGroups(t *testing.T) {
+	corr := "title: Brute force\nname: bf\ncorrelation:\n    type: event_count\n    rules: [failed_logon]\n    group-by: [src_ip]\n    timespan: 1h\n    condition: {gte: 1000}\n"
+	k, rs, cr := correlatorFor(t, corr, CorrelatorOptions{MaxGroups: 100, MaxEventsPerGroup: 10})
+	t0 := time.Now()
+	for i := range 1000 {
+		ev := MapEvent{"action": "fail", "src_ip": strings.Repeat("x", i%7) + string(rune('a'+i%26)) + string(rune(i))}
+		for _, r := range rs.Match(ev, Logsource{Product: "test"}, nil) {
+			k.Observe(r, ev, t0.Add(time.Duration(i)*time.Millisecond))
+		}
+	}
+	if n := k.Groups(cr); n != 100 {
+		t.Errorf("Groups = %d, want the cap of 100", n)
+	}
+}
+
+func TestCorrelationSpec(t *testing.T) {
+	r, err := ParseRule([]byte("title: c\nname: c\ncorrelation:\n    type: value_count\n    rules: [a, b]\n    group-by: [u]\n    timespan: 2h\n    condition:\n        field: user\n        gt: 3\n        lte: 10\n    generate: true\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &CorrelationSpec{Type: ValueCount, Rules: []string{"a", "b"}, GroupBy: []string{"u"}, Timespan: 2 * time.Hour,
+		Field: "user", Conditions: []CountCondition{{"gt", 3}, {"lte", 10}}, Generate: true}
+	if diff := cmp.Diff(want, r.Correlation); diff != "" {
+		t.Errorf("spec (-want +got):\n%s", diff)
+	}
+	for _, bad := range []string{
+		"correlation: {type: nope, rules: [a], timespan: 1m, condition: {gte: 1}}",
+		"correlation: {type: event_count, rules: [a], timespan: 1x, condition: {gte: 1}}",
+		"correlation: {type: event_count, rules: [a], timespan: 1m}",
+		"correlation: {type: value_count, rules: [a], timespan: 1m, condition: {gte: 1}}",
+	} {
+		if _, err := ParseRule([]byte("title: c\n" + bad + "\n")); err == nil {
+			t.Errorf("ParseRule(%q) succeeded, want an error", bad)
+		}
+	}
+	if _, err := NewCorrelator([]*Rule{r}, nil, CorrelatorOptions{}); err == nil || !strings.Contains(err.Error(), "unknown rule") {
+		t.Errorf("NewCorrelator with unknown rules: err = %v", err)
+	}
+}
