@@ -257,9 +257,9 @@ func (s *Service) Login(ctx context.Context, email, password, ip, userAgent stri
 			}
 		}
 		if a.totpEnabled {
-			if _, err := tx.Exec(ctx, `UPDATE users SET failed_logins = 0 WHERE id = ?`, a.id); err != nil {
-				return fmt.Errorf("auth: reset failures: %w", err)
-			}
+			// The failure count is not reset until the second factor
+			// passes: otherwise each right password would buy a fresh
+			// round of code guesses.
 			sess, err := s.newSession(ctx, tx, a.id, true, ip, userAgent)
 			res = LoginResult{Session: sess, NeedTOTP: true}
 			return err

@@ -13,6 +13,7 @@ import (
 )
 
 func TestCreateUser(t *testing.T) {
+	t.Parallel() // each test has its own databases
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db, Config{})
 		admin := f.user("admin@bulwark.vn", agStanding, access.Admin)
@@ -76,6 +77,7 @@ func TestCreateUser(t *testing.T) {
 }
 
 func TestListAndGetScoping(t *testing.T) {
+	t.Parallel() // each test has its own databases
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db, Config{})
 		admin := f.user("admin@bulwark.vn", agStanding, access.Admin)
@@ -173,6 +175,7 @@ func TestListAndGetScoping(t *testing.T) {
 }
 
 func TestAdminActions(t *testing.T) {
+	t.Parallel() // each test has its own databases
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db, Config{})
 		admin := f.user("admin@bulwark.vn", agStanding, access.Admin)
@@ -182,9 +185,11 @@ func TestAdminActions(t *testing.T) {
 
 		// Only admins manage users.
 		for name, call := range map[string]func() error{
-			"SetDisabled":   func() error { return f.svc.SetDisabled(f.as(coord), analyst.ID, true) },
-			"SetRoles":      func() error { return f.svc.SetRoles(f.as(coord), analyst.ID, []access.Role{access.Admin}) },
-			"ResetPassword": func() error { return f.svc.ResetPassword(f.as(coord), analyst.ID, "một mật khẩu mới rất dài") },
+			"SetDisabled": func() error { return f.svc.SetDisabled(f.as(coord), analyst.ID, true) },
+			"SetRoles":    func() error { return f.svc.SetRoles(f.as(coord), analyst.ID, []access.Role{access.Admin}) },
+			"ResetPassword": func() error {
+				return f.svc.ResetPassword(f.as(coord), analyst.ID, "một mật khẩu mới rất dài")
+			},
 		} {
 			if err := call(); !errs.Is(err, errs.Forbidden) {
 				t.Errorf("%s by coordinator = %v, want Forbidden", name, err)
@@ -269,6 +274,7 @@ func TestAdminActions(t *testing.T) {
 }
 
 func TestPrincipal(t *testing.T) {
+	t.Parallel() // each test has its own databases
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db, Config{})
 		police := f.user("canbo@ca.gov.vn", agStanding, access.Coordinator, access.Analyst)
