@@ -8,10 +8,6 @@ import "strings"
 // be part of a valid value (hosts, e-mail domains), so refanging never
 // changes the meaning of a value that was not defanged.
 
-// dotDefangs are the spellings of "." seen in feeds, longest first where one
-// is a prefix of another.
-var dotDefangs = [...]string{"[.]", "(.)", "{.}", "[dot]", "(dot)", "{dot}", `\.`}
-
 // refangDots replaces every defanged dot in s with ".". It repeats until
 // nothing changes so the result never contains a defanged dot, which keeps
 // normalisers idempotent even on inputs like "[[.].]".
@@ -19,6 +15,8 @@ func refangDots(s string) string {
 	if !strings.ContainsAny(s, `[({\`) {
 		return s
 	}
+	// The spellings of "." seen in feeds.
+	dotDefangs := [...]string{"[.]", "(.)", "{.}", "[dot]", "(dot)", "{dot}", `\.`}
 	for {
 		before := s
 		for _, d := range dotDefangs {
