@@ -196,3 +196,5 @@ func TestGzipReader(t *testing.T) {
 		})
 	}
 }
+
+func newTestGzipWriter(w io.Writer) *gzip.Writer { return gzip.NewWriter(w) }

@@ -102,3 +102,37 @@ func zeekLog(t testing.TB, name string) []byte {
 	}
 	return b.Bytes()
 }
+
+// otrfRecordingsOptional is otrfRecordings for benchmarks: nil when the
+// shared data is absent (benchmarks still run on the built-in samples).
+func otrfRecordingsOptional(b *testing.B) []otrfRecording {
+	if !sharedPresent("otrf-security-datasets") {
+		return nil
+	}
+	return otrfRecordings(b)
+}
+
+func zeekLogOptional(b *testing.B, name string) []byte {
+	if !sharedPresent("zeek-wrccdc2018") {
+		return nil
+	}
+	return zeekLog(b, name)
+}
+
+func sharedPresent(sub string) bool {
+	dir, err := os.Getwd()
+	if err != nil {
+		return false
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			_, err := os.Stat(filepath.Join(dir, "..", "shared", "testdata", sub))
+			return err == nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return false
+		}
+		dir = parent
+	}
+}
