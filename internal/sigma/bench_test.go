@@ -37,9 +37,12 @@ func BenchmarkMatch(b *testing.B) {
 	for _, e := range events { // build the logsource indexes up front
 		m.Match(e.ev, e.ls, nil)
 	}
+	pc := Logsource{Product: "windows", Category: "process_creation", Service: "sysmon"}
+	b.Logf("%d rules; process_creation index: %+v", rs.Len(), rs.Stats(pc))
 	b.Run("prefilter", func(b *testing.B) {
 		var dst []*Rule
 		matches := 0
+		m.evaluated = 0
 		b.ReportAllocs()
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
@@ -49,6 +52,7 @@ func BenchmarkMatch(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 		b.ReportMetric(float64(matches)/float64(b.N), "matches/event")
+		b.ReportMetric(float64(m.evaluated)/float64(b.N), "evaluated/event")
 	})
 	b.Run("no-prefilter", func(b *testing.B) {
 		var dst []*Rule

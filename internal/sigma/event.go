@@ -1,6 +1,7 @@
 package sigma
 
 import (
+	"encoding/json"
 	"math"
 	"strconv"
 )
@@ -50,10 +51,9 @@ type Event interface {
 	Values(yield func(Value) bool)
 }
 
-// MapEvent adapts a decoded JSON object (as produced by encoding/json into
-// map[string]any) to [Event]. Values of other Go types than string, float64,
-// int, int64, bool, nil and []any are rendered with strconv-free fallbacks
-// as null.
+// MapEvent adapts a decoded JSON object (encoding/json into map[string]any)
+// to [Event]. Each lookup converts one value with [ValueOf]; a pipeline
+// that keeps its own event type should implement Event directly instead.
 type MapEvent map[string]any
 
 // Field implements [Event].
@@ -74,12 +74,19 @@ func (m MapEvent) Values(yield func(Value) bool) {
 	}
 }
 
-// ValueOf converts a Go value as decoded from JSON or YAML into a Value.
-// Unknown types become Null, so a caller's odd type never panics a match.
+// ValueOf converts a Go value as decoded from JSON or YAML into a Value:
+// strings, numbers (float64, ints, json.Number), bools, nil and []any.
+// Other types (such as nested objects, which the caller should have
+// flattened) become Null, so an odd value never panics a match.
 func ValueOf(v any) Value {
 	switch x := v.(type) {
 	case string:
 		return Value{Kind: KindString, Str: x}
+	case json.Number:
+		if f, err := x.Float64(); err == nil {
+			return Value{Kind: KindNumber, Num: f}
+		}
+		return Value{Kind: KindString, Str: string(x)}
 	case float64:
 		return Value{Kind: KindNumber, Num: x}
 	case int:

@@ -57,6 +57,3 @@ func fold(s string) string {
 	}
 	return s
 }
-
-// isFolded reports whether s folds to itself.
-func isFolded(s string) bool { return fold(s) == s }

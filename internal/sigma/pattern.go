@@ -111,24 +111,6 @@ func (p pattern) longestLiteral() string {
 	return best
 }
 
-// String renders p back in Sigma syntax, for error messages.
-func (p pattern) String() string {
-	var b strings.Builder
-	for _, pc := range p {
-		if pc.wild != 0 {
-			b.WriteByte(pc.wild)
-			continue
-		}
-		for i := 0; i < len(pc.lit); i++ {
-			if c := pc.lit[i]; c == '*' || c == '?' || c == '\\' {
-				b.WriteByte('\\')
-			}
-			b.WriteByte(pc.lit[i])
-		}
-	}
-	return b.String()
-}
-
 // glob matches text against a pattern that has '?' wildcards or several
 // '*'. segments are the star-separated parts; each segment is a sequence of
 // literal runs and single-character wildcards.

@@ -9,7 +9,7 @@ import (
 // maxLiteral caps prefilter literals: any substring of a necessary literal
 // is still necessary, and short literals keep the automaton small. The
 // tail is kept because paths and file names differ most at their end.
-const maxLiteral = 16
+const maxLiteral = 12
 
 // anyField is the pseudo field of keyword searches, local and global.
 const anyField = -1

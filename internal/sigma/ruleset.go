@@ -215,6 +215,8 @@ type Matcher struct {
 	// logsource skip the index lookup.
 	lastLS Logsource
 	lastB  *bucket
+	// evaluated counts full rule evaluations, for benchmarks.
+	evaluated int
 }
 
 // NewMatcher returns a Matcher for rs.
@@ -275,6 +277,7 @@ func (m *Matcher) Match(ev Event, ls Logsource, dst []*Rule) []*Rule {
 		m.scanText(m.ctx.rawOf(s))
 	}
 	slices.Sort(m.cands)
+	m.evaluated += len(m.cands)
 	for _, pos := range m.cands {
 		i := b.rules[pos]
 		m.ctx.ids = rs.ids[i]
