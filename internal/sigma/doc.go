@@ -14,6 +14,15 @@
 // every rule's most selective literal picks the few rules worth evaluating.
 // Compiled rules and rule sets are immutable and safe for concurrent use.
 //
+// Use: load rules with [LoadDir], [LoadFS] or [Collection.AddBytes] (bad
+// rules become [Reject]s with reasons, they never stop a load), build a
+// [RuleSet] with [NewRuleSet], and call [RuleSet.Match] per event with the
+// event's [Logsource] ([WindowsEventLogsource] derives it for Windows event
+// logs). Correlation rules go to a [Correlator], fed with the matches.
+//
+// Throughput is measured against github.com/bradleyjkemp/sigma-go in one
+// run: go test -run '^$' -bench 'Match$|SigmaGo' ./internal/sigma/
+//
 // Rules from SigmaHQ are under the Detection Rule License: alerts must credit
 // the rule's author, which is why [Rule] keeps Author and Title.
 package sigma
