@@ -136,6 +136,9 @@ func (d *JSONDecoder) Decode(line []byte) (Event, error) {
 		return Event{}, errAt(ReasonEmpty, 0, "blank line")
 	}
 	e := newEvent(line, FormatJSON, len(line)+128)
+	// One allocation for the fields: a key per ':' (an over-estimate when
+	// values hold colons) plus room for the common names.
+	e.fields = make([]Field, 0, min(bytes.Count(line, []byte{':'}), d.o.MaxValues)+24)
 	if err := parseJSONObject(e, e.raw, &d.o, "", d.pairNamed); err != nil {
 		return Event{}, err
 	}

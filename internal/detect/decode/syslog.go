@@ -120,8 +120,9 @@ func (d *SyslogDecoder) Decode(line []byte) (ev Event, err error) {
 		text = replaceInvalidUTF8(e, text)
 	}
 
+	syslogFormat := e.format // body may recognise a JSON payload's own format
 	isJSON := d.body(e, text)
-	d.header(e, base, sd, version, isJSON, text)
+	d.header(e, base, sd, version, isJSON, text, syslogFormat)
 	return e.finish(), nil
 }
 
@@ -165,7 +166,7 @@ func (d *SyslogDecoder) body(e *Event, text string) bool {
 
 // header adds the syslog header fields, replacing same-named fields from
 // the message text.
-func (d *SyslogDecoder) header(e *Event, b *syslog.Base, sd *map[string]map[string]string, version uint16, isJSON bool, text string) {
+func (d *SyslogDecoder) header(e *Event, b *syslog.Base, sd *map[string]map[string]string, version uint16, isJSON bool, text string, f Format) {
 	if b.Priority != nil {
 		e.put(FieldSyslogPriority, uintValue(e, uint64(*b.Priority)))
 	}
@@ -182,7 +183,7 @@ func (d *SyslogDecoder) header(e *Event, b *syslog.Base, sd *map[string]map[stri
 		e.put("log.syslog.version", uintValue(e, uint64(version)))
 	}
 	if b.Timestamp != nil {
-		ts := fixYear(*b.Timestamp, e.format, d.o.Now())
+		ts := fixYear(*b.Timestamp, f, d.o.Now())
 		m := e.mark()
 		e.buf = ts.AppendFormat(e.buf, time.RFC3339Nano)
 		e.put(FieldTimestamp, String(e.since(m)))
