@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -100,7 +101,7 @@ func TestRuleSetBucketCacheFull(t *testing.T) {
 	rs := NewRuleSet(c.Rules)
 	m := rs.NewMatcher()
 	for i := range maxBuckets + 10 {
-		ls := Logsource{Product: "p", Service: string(rune('a' + i))}
+		ls := Logsource{Product: "p", Service: strconv.Itoa(i)}
 		if got := len(m.Match(MapEvent{"f": "abX"}, ls, nil)); got != 1 {
 			t.Fatalf("event %d: %d matches, want 1", i, got)
 		}
