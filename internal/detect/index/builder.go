@@ -208,16 +208,11 @@ func (b *Builder) key(k Kind, v string) ([]byte, error) {
 	case KindURL:
 		u, ok := appendURL(buf, v)
 		if !ok {
-			// Same rule as MatchURL: only a non-ASCII URL gets the
-			// IDNA path, so whatever Add accepts a lookup finds.
-			if !hasNonASCII(v) {
-				return bad()
-			}
-			s, ok := idnaURL(v)
+			s, ok := slowURL(v)
 			if !ok {
 				return bad()
 			}
-			u = []byte(s)
+			u = append(buf, s...)
 		}
 		return u, nil
 	case KindMD5, KindSHA1, KindSHA256:

@@ -190,30 +190,20 @@ func (ix *Index) MatchHost(host string, agency int64, dst []Match) []Match {
 }
 
 // MatchURL appends to dst the URL indicators agency may use that equal u
-// after canonicalisation (lower-case scheme and host, "http" when the scheme
-// is missing, no userinfo, default port or fragment, "/" for an empty path;
-// path and query compared byte for byte). It checks the URL only: callers
-// also pass URLHost(u) to MatchHost to catch indicators on the site.
-// URLs longer than 512 bytes cost one allocation.
+// in the canonical form of NormalizeURL. It checks the URL only: callers
+// also pass URLHost(u) to MatchHost to catch indicators on the site. A URL
+// whose canonical form is longer than 512 bytes, or whose host needs
+// percent-decoding or IDNA, costs an allocation.
 func (ix *Index) MatchURL(u string, agency int64, dst []Match) []Match {
 	if ix == nil || ix.urls.len() == 0 {
 		return dst
 	}
-	var k int
-	if len(u) <= urlStackBuf-16 {
-		var buf [urlStackBuf]byte
-		key, ok := appendURL(buf[:0], u)
-		if !ok {
-			return ix.matchURLSlow(u, agency, dst)
-		}
-		k = ix.urls.findBytes(key)
-	} else {
-		key, ok := appendURL(make([]byte, 0, len(u)+16), u)
-		if !ok {
-			return ix.matchURLSlow(u, agency, dst)
-		}
-		k = ix.urls.findBytes(key)
+	var buf [urlStackBuf]byte
+	key, ok := appendURL(buf[:0], u)
+	if !ok {
+		return ix.matchURLSlow(u, agency, dst)
 	}
+	k := ix.urls.findBytes(key)
 	if k < 0 {
 		return dst
 	}
@@ -222,10 +212,7 @@ func (ix *Index) MatchURL(u string, agency int64, dst []Match) []Match {
 }
 
 func (ix *Index) matchURLSlow(u string, agency int64, dst []Match) []Match {
-	if !hasNonASCII(u) {
-		return dst
-	}
-	key, ok := idnaURL(u)
+	key, ok := slowURL(u)
 	if !ok {
 		return dst
 	}

@@ -3,6 +3,8 @@ package index
 import (
 	"net/netip"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/idna"
 )
@@ -22,23 +24,48 @@ const (
 	maxPhoneInput = 64
 	// maxE164Digits is the E.164 limit on digits after the '+'.
 	maxE164Digits = 15
-	minE164Digits = 3
+	minE164Digits = 7 // +683 and four digits (Niue) is the shortest
 )
-
-// urlStackBuf is the URL length normalised in a stack buffer; longer URLs
-// (rare in events) cost one allocation per lookup.
-const urlStackBuf = 512
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
+// trimSpace trims white space and the zero-width characters that ride
+// along when values are copied from chat apps and web pages, as
+// internal/ioc does. The common case, ASCII at both ends, stays cheap.
 func trimSpace(s string) string {
-	for len(s) > 0 && isSpace(s[0]) {
-		s = s[1:]
+	for len(s) > 0 {
+		if c := s[0]; c < utf8.RuneSelf {
+			if !isSpace(c) && c != '\v' && c != '\f' {
+				break
+			}
+			s = s[1:]
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s)
+		if !isUnicodeSpace(r) {
+			break
+		}
+		s = s[n:]
 	}
-	for len(s) > 0 && isSpace(s[len(s)-1]) {
-		s = s[:len(s)-1]
+	for len(s) > 0 {
+		if c := s[len(s)-1]; c < utf8.RuneSelf {
+			if !isSpace(c) && c != '\v' && c != '\f' {
+				break
+			}
+			s = s[:len(s)-1]
+			continue
+		}
+		r, n := utf8.DecodeLastRuneInString(s)
+		if !isUnicodeSpace(r) {
+			break
+		}
+		s = s[:len(s)-n]
 	}
 	return s
+}
+
+func isUnicodeSpace(r rune) bool {
+	return unicode.IsSpace(r) || r == '\u200b' || r == '\ufeff' || r == '\u200e' || r == '\u200f'
 }
 
 func hasNonASCII(s string) bool {
@@ -89,11 +116,23 @@ func appendDomain(dst []byte, s string) (_ []byte, ok bool) {
 	return dst, true
 }
 
+// idnaProfile is internal/ioc's IDNA profile, so that names reach the same
+// punycode as the stored indicators. It is immutable.
+var idnaProfile = idna.New(
+	idna.MapForLookup(),
+	idna.BidiRule(),
+	idna.CheckJoiners(true),
+	idna.Transitional(false),
+	idna.CheckHyphens(false),
+	idna.StrictDomainName(false),
+)
+
 // idnaDomain converts a non-ASCII (or otherwise unusual) domain to its
 // punycode lookup form. It allocates; events with IDN names are rare.
 func idnaDomain(s string) (string, bool) {
 	s = strings.TrimSuffix(trimSpace(s), ".")
-	a, err := idna.Lookup.ToASCII(s)
+	a, err := idnaProfile.ToASCII(s)
+	a = strings.TrimSuffix(a, ".") // U+3002 and friends map to "."
 	if err != nil || a == "" || len(a) > MaxDomainLen {
 		return "", false
 	}
@@ -145,189 +184,6 @@ func NormalizeDomain(s string) (string, bool) {
 		return "", false
 	}
 	return string(key), true
-}
-
-// splitURL cuts a URL into scheme (empty when absent), host (without
-// brackets, userinfo and port), port (digits, may be empty) and the rest
-// (path, query and fragment). A URL without "scheme://" is read as
-// host/path, the way feeds and proxy logs often write it.
-func splitURL(s string) (scheme, host, port, rest string, ok bool) {
-	if i := strings.Index(s, "://"); i > 0 && i <= 32 && validScheme(s[:i]) {
-		scheme, s = s[:i], s[i+3:]
-	} else if strings.HasPrefix(s, "//") {
-		s = s[2:]
-	}
-	end := strings.IndexAny(s, "/?#")
-	if end < 0 {
-		end = len(s)
-	}
-	auth, rest := s[:end], s[end:]
-	if i := strings.LastIndexByte(auth, '@'); i >= 0 {
-		auth = auth[i+1:]
-	}
-	if strings.HasPrefix(auth, "[") {
-		j := strings.IndexByte(auth, ']')
-		if j < 0 {
-			return "", "", "", "", false
-		}
-		host, auth = auth[1:j], auth[j+1:]
-		if auth != "" {
-			if auth[0] != ':' {
-				return "", "", "", "", false
-			}
-			port = auth[1:]
-		}
-	} else if i := strings.LastIndexByte(auth, ':'); i >= 0 {
-		host, port = auth[:i], auth[i+1:]
-	} else {
-		host = auth
-	}
-	for i := 0; i < len(port); i++ {
-		if port[i] < '0' || port[i] > '9' {
-			return "", "", "", "", false
-		}
-	}
-	if host == "" || len(port) > 5 {
-		return "", "", "", "", false
-	}
-	return scheme, host, port, rest, true
-}
-
-func validScheme(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
-		case i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-func defaultPort(scheme []byte, port string) bool {
-	switch string(scheme) {
-	case "http", "ws":
-		return port == "80"
-	case "https", "wss":
-		return port == "443"
-	case "ftp":
-		return port == "21"
-	}
-	return false
-}
-
-// appendURL appends the canonical lookup form of the URL s to dst: scheme
-// and host lower case (scheme "http" when missing), no userinfo, no default
-// port, no trailing dot on the host, path "/" when empty, no fragment. Path
-// and query are kept byte for byte: decoding them would make two different
-// requests look alike. ok is false for an unusable URL or a non-ASCII host.
-func appendURL(dst []byte, s string) (_ []byte, ok bool) {
-	s = trimSpace(s)
-	if s == "" || len(s) > MaxURLLen {
-		return dst, false
-	}
-	scheme, host, port, rest, ok := splitURL(s)
-	if !ok {
-		return dst, false
-	}
-	start := len(dst)
-	if scheme == "" {
-		dst = append(dst, "http"...)
-	} else {
-		for i := 0; i < len(scheme); i++ {
-			dst = append(dst, lower(scheme[i]))
-		}
-	}
-	sch := dst[start:]
-	dst = append(dst, "://"...)
-	host = strings.TrimSuffix(host, ".")
-	if host == "" {
-		return dst, false
-	}
-	bracket := strings.IndexByte(host, ':') >= 0
-	if bracket {
-		dst = append(dst, '[')
-	}
-	for i := 0; i < len(host); i++ {
-		c := host[i]
-		if c >= 0x80 || c <= ' ' || c == 0x7f {
-			return dst, false
-		}
-		dst = append(dst, lower(c))
-	}
-	if bracket {
-		dst = append(dst, ']')
-	}
-	if port != "" && !defaultPort(sch, port) {
-		dst = append(dst, ':')
-		dst = append(dst, port...)
-	}
-	if i := strings.IndexByte(rest, '#'); i >= 0 {
-		rest = rest[:i]
-	}
-	if rest == "" || rest[0] == '?' {
-		dst = append(dst, '/')
-	}
-	dst = append(dst, rest...)
-	return dst, len(dst)-start <= MaxURLLen
-}
-
-// idnaURL is the allocating path for URLs whose host is not ASCII.
-func idnaURL(s string) (string, bool) {
-	s = trimSpace(s)
-	if len(s) > MaxURLLen {
-		return "", false
-	}
-	scheme, host, port, rest, ok := splitURL(s)
-	if !ok {
-		return "", false
-	}
-	a, ok := idnaDomain(host)
-	if !ok {
-		return "", false
-	}
-	var sb strings.Builder
-	if scheme != "" {
-		sb.WriteString(scheme)
-		sb.WriteString("://")
-	}
-	sb.WriteString(a)
-	if port != "" {
-		sb.WriteByte(':')
-		sb.WriteString(port)
-	}
-	sb.WriteString(rest)
-	out, ok := appendURL(nil, sb.String())
-	return string(out), ok
-}
-
-// NormalizeURL returns the canonical form URL indicators are stored and
-// looked up in (see MatchURL). It allocates; MatchURL does not.
-func NormalizeURL(s string) (string, bool) {
-	out, ok := appendURL(nil, s)
-	if !ok {
-		return idnaURL(s)
-	}
-	return string(out), true
-}
-
-// URLHost returns the host of a URL (schemeless "host/path" accepted)
-// without userinfo, port or IPv6 brackets, as a substring of s (no
-// allocation, case kept). It returns "" when s has no usable host. Pass the
-// result to MatchHost so an indicator on the site's domain or IP matches
-// every URL under it.
-func URLHost(s string) string {
-	s = trimSpace(s)
-	if len(s) > MaxURLLen {
-		return ""
-	}
-	_, host, _, _, ok := splitURL(s)
-	if !ok {
-		return ""
-	}
-	return host
 }
 
 func lower(c byte) byte {
@@ -469,8 +325,9 @@ func NormalizeEmail(s string) (string, bool) {
 // appendPhone appends the E.164 form of a phone number: '+' and digits.
 // Spaces, dashes, dots, slashes and parentheses are dropped; "00" and "+"
 // start an international number; a single leading '0' is a national number
-// of the country with calling code cc; bare digits are taken to include
-// their country code. ok is false for letters, too few or too many digits.
+// of the country with calling code cc; other bare digits are read as a
+// number of that country unless they start with cc. ok is false for
+// letters, too few or too many digits.
 func appendPhone(dst []byte, s, cc string) (_ []byte, ok bool) {
 	s = trimSpace(s)
 	if len(s) > maxPhoneInput {
@@ -499,6 +356,13 @@ func appendPhone(dst []byte, s, cc string) (_ []byte, ok bool) {
 	num := dst[start+1:]
 	switch {
 	case plus:
+		// "+84 (0)912...": the trunk '0' written after the calling code
+		// is dropped, as libphonenumber (and so internal/ioc) does for
+		// this country. Other countries' trunk rules are not known here.
+		if cc != "" && len(num) > len(cc) && strings.HasPrefix(string(num), cc) && num[len(cc)] == '0' {
+			copy(num[len(cc):], num[len(cc)+1:])
+			dst = dst[:len(dst)-1]
+		}
 	case len(num) >= 2 && num[0] == '0' && num[1] == '0':
 		copy(num, num[2:])
 		dst = dst[:len(dst)-2]
@@ -511,6 +375,16 @@ func appendPhone(dst []byte, s, cc string) (_ []byte, ok bool) {
 		dst = append(dst, cc[1:]...) // room for len(cc)-1 more bytes
 		num = dst[start+1:]
 		copy(num[len(cc):], num[1:1+n])
+		copy(num, cc)
+	case cc != "" && !(strings.HasPrefix(string(num), cc) && len(num) >= len(cc)+8):
+		// Bare digits are a national number without its trunk '0'
+		// ("912345678"), unless they start with the calling code and are
+		// long enough to hold a number after it ("84912345678"): the
+		// reading libphonenumber, and so internal/ioc, makes.
+		n := len(num)
+		dst = append(dst, cc...)
+		num = dst[start+1:]
+		copy(num[len(cc):], num[:n])
 		copy(num, cc)
 	}
 	n := len(dst) - start - 1
