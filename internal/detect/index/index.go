@@ -274,8 +274,9 @@ func (ix *Index) MatchEmail(addr string, agency int64, dst []Match) []Match {
 }
 
 // MatchPhone appends to dst the phone indicators agency may use equal to the
-// number after reading it as E.164 (separators dropped, "00" as "+", a
-// leading '0' as a national number of Options.CallingCode).
+// number after reading it as E.164 the way NormalizePhone does with
+// Options.CallingCode (separators dropped, "00" as "+", national numbers of
+// that country).
 func (ix *Index) MatchPhone(number string, agency int64, dst []Match) []Match {
 	if ix == nil || ix.phones.len() == 0 {
 		return dst

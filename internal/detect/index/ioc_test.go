@@ -94,3 +94,11 @@ func FuzzAgreesWithIOC(f *testing.F) {
 		checkAgainstIOC(t, s)
 	})
 }
+
+func TestKindNamesAreIOCTypes(t *testing.T) {
+	for _, k := range Kinds() {
+		if _, err := ioc.ParseType(k.String()); err != nil {
+			t.Errorf("ioc.ParseType(%q): %v", k, err)
+		}
+	}
+}

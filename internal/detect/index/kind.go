@@ -57,8 +57,9 @@ func ParseKind(s string) (Kind, error) {
 	return KindInvalid, fmt.Errorf("index: parse kind %q: unknown kind", s)
 }
 
-// Kinds returns every valid Kind in order, for callers that iterate over
-// Stats.Count.
+// Kinds returns every valid Kind in order. Their names are internal/ioc's
+// type names, so ParseKind(string(t)) maps an ioc.Type to its Kind (the
+// types the index does not hold, such as "asn", fail).
 func Kinds() []Kind {
 	ks := make([]Kind, 0, numKinds-1)
 	for k := KindIPv4; k < numKinds; k++ {

@@ -313,7 +313,9 @@ func idnaEmail(s string) (string, bool) {
 }
 
 // NormalizeEmail returns the form email indicators are stored and looked up
-// in. It allocates; MatchEmail does not for ASCII addresses.
+// in: internal/ioc's form with the local part lower-cased too, because the
+// index compares addresses case-insensitively (mail systems do in
+// practice). It allocates; MatchEmail does not for ASCII addresses.
 func NormalizeEmail(s string) (string, bool) {
 	out, ok := appendEmail(nil, s)
 	if !ok {
@@ -395,8 +397,10 @@ func appendPhone(dst []byte, s, cc string) (_ []byte, ok bool) {
 }
 
 // NormalizePhone returns the E.164 form phone indicators are stored and
-// looked up in, reading national numbers (leading '0') as numbers of the
-// country with calling code cc (digits only, "84" for Viet Nam).
+// looked up in. Numbers without '+' or "00" are read as numbers of the
+// country with calling code cc (digits only, "84" for Viet Nam): "0912..."
+// and "912..." as national numbers, "84912..." as already international.
+// Unlike internal/ioc it does not check the numbering plan.
 func NormalizePhone(s, cc string) (string, bool) {
 	var buf [maxPhoneInput + 8]byte
 	out, ok := appendPhone(buf[:0], s, cc)
