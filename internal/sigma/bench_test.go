@@ -89,7 +89,9 @@ var (
 
 // sigmaGoWindowsRules parses the same Windows rules with sigma-go; rules
 // it cannot parse are left out of its side of the comparison.
-func sigmaGoWindowsRules(b *testing.B) []sigmago.Rule {
+func sigmaGoWindowsRules(b *testing.B) []sigmago.Rule { return sigmaGoWindowsRulesT(b) }
+
+func sigmaGoWindowsRulesT(b testing.TB) []sigmago.Rule {
 	ours := windowsRules(b)
 	sigmaGoOnce.Do(func() {
 		want := map[string]bool{}
@@ -162,7 +164,7 @@ func BenchmarkSigmaGo(b *testing.B) {
 }
 
 // sigmaHQFiles returns the raw rule files of the tarball by path.
-func sigmaHQFiles(b *testing.B) map[string][]byte {
+func sigmaHQFiles(b testing.TB) map[string][]byte {
 	out := map[string][]byte{}
 	forEachSigmaHQFile(b, func(name string, data []byte) { out[name] = data })
 	return out
