@@ -252,6 +252,7 @@ func TestCompileErrors(t *testing.T) {
 		{"base64 of wildcard", sel("        f|base64: 'a*'\n"), "wildcards cannot be encoded", nil},
 		{"re with contains", sel("        f|re|contains: x\n"), "cannot be combined", nil},
 		{"flags without re", sel("        f|i: x\n"), "without re", nil},
+		{"fieldref with base64", sel("        f|fieldref|base64: g\n"), "fieldref cannot be combined", nil},
 		{"nested map", sel("        f:\n            g: x\n"), "values must be scalars", nil},
 		{"empty list", sel("        f: []\n"), "empty value list", nil},
 		{"deep nesting", "    sel:\n        f: x\n    condition: " + strings.Repeat("(", 100) + "sel" + strings.Repeat(")", 100) + "\n", "nested deeper", nil},

@@ -105,6 +105,9 @@ func parseModifiers(mods []string) (modifiers, error) {
 	if (m.re || m.cidr || m.exists || m.cmp != "") && (m.contains || m.startswith || m.endswith || m.base64 || m.base64offset || m.windash) {
 		return m, errors.New("re, cidr, exists and lt/lte/gt/gte cannot be combined with string modifiers")
 	}
+	if m.fieldref && (m.base64 || m.base64offset || m.windash || m.expand || m.encoding != "") {
+		return m, errors.New("fieldref cannot be combined with encoding, windash or expand")
+	}
 	if (m.contains && m.startswith) || (m.contains && m.endswith) || (m.startswith && m.endswith) {
 		return m, errors.New("contains, startswith and endswith exclude each other")
 	}
