@@ -92,6 +92,16 @@ func (s *Service) reserve(ctx context.Context, a account, ip string) (int, error
 	if err != nil {
 		return 0, fmt.Errorf("auth: count attempt: %w", err)
 	}
+	if n > s.cfg.MaxFailures {
+		// Concurrent attempts went past the limit before the one that
+		// reached it wrote the lock: refuse without checking anything.
+		until := s.clock().Add(s.cfg.LockFor)
+		if _, err := s.db.Exec(ctx, `UPDATE users SET locked_until = ? WHERE id = ? AND locked_until IS NULL`, until, a.id); err != nil {
+			return 0, fmt.Errorf("auth: lock account: %w", err)
+		}
+		_ = s.log.Write(ctx, a.entry("login.failed", ip, "account locked"))
+		return 0, s.lockedErr(until)
+	}
 	return n, nil
 }
 
@@ -350,26 +360,35 @@ func (s *Service) Authenticate(ctx context.Context, sessionID string) (Session, 
 		return Session{}, nil, errSessionExpired()
 	}
 	hash := sha256Hex(sessionID)
-	r, err := s.readSession(ctx, s.db, hash)
+	var csrf string
+	var pending bool
+	var created, lastSeen, expires store.Time
+	var pr principalRow
+	err := s.db.QueryRow(ctx, `SELECT s.csrf_token, s.mfa_pending, s.created_at, s.last_seen_at, s.expires_at, `+principalColumns+`
+		FROM sessions s JOIN users u ON u.id = s.user_id JOIN agencies a ON a.id = u.agency_id WHERE s.id = ?`, hash).
+		Scan(append([]any{&csrf, &pending, &created, &lastSeen, &expires}, pr.dest()...)...)
+	if errs.Is(err, errs.NotFound) {
+		return Session{}, nil, errSessionExpired()
+	}
 	if err != nil {
-		return Session{}, nil, err
+		return Session{}, nil, fmt.Errorf("auth: read session: %w", err)
 	}
 	now := s.clock()
-	if !now.Before(r.expires.Time) {
+	if !now.Before(expires.Time) {
 		_, _ = s.db.Exec(ctx, `DELETE FROM sessions WHERE id = ?`, hash)
 		return Session{}, nil, errSessionExpired()
 	}
-	sess := Session{CSRF: r.csrf, UserID: r.userID, MFAPending: r.pending, ExpiresAt: r.expires.Time}
-	if r.pending {
+	sess := Session{CSRF: csrf, UserID: pr.p.UserID, MFAPending: pending, ExpiresAt: expires.Time}
+	if pending {
 		return sess, nil, nil
 	}
-	p, err := principal(ctx, s.db, r.userID)
+	p, err := pr.finish(ctx, s.db)
 	if err != nil {
 		return Session{}, nil, err
 	}
-	if now.Sub(r.lastSeen.Time) >= touchEvery {
+	if now.Sub(lastSeen.Time) >= touchEvery {
 		exp := now.Add(s.cfg.SessionTTL)
-		if maxExp := r.created.Time.Add(s.cfg.SessionMaxAge); exp.After(maxExp) {
+		if maxExp := created.Time.Add(s.cfg.SessionMaxAge); exp.After(maxExp) {
 			exp = maxExp
 		}
 		if _, err := s.db.Exec(ctx, `UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id = ?`, now, exp, hash); err != nil {

@@ -275,3 +275,44 @@ func TestChangePassword(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentGuesses fires many wrong passwords at once: no more than
+// MaxFailures of them may be checked, the rest are refused as locked, and
+// the right password sent alongside does not get in.
+func TestConcurrentGuesses(t *testing.T) {
+	t.Parallel() // each test has its own databases
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db, Config{MaxFailures: 5})
+		u := f.user("mai@so.gov.vn", agDoST, access.Analyst)
+		const n = 20
+		results := make(chan error, n)
+		for i := range n {
+			go func() {
+				pw := "wrong password here"
+				if i == n-1 {
+					pw = testPassword
+				}
+				_, err := f.svc.Login(context.Background(), u.Email, pw, "", "")
+				results <- err
+			}()
+		}
+		kinds := map[string]int{}
+		for range n {
+			err := <-results
+			if err == nil {
+				kinds["ok"]++
+				continue
+			}
+			kinds[errs.KindOf(err).String()]++
+		}
+		t.Logf("results by kind: %v", kinds)
+		// A success resets the count, so the limit holds per run of failures.
+		if kinds["unauthorized"] > 5*(1+kinds["ok"]) || kinds["internal"] > 0 {
+			t.Errorf("results by kind %v: want at most 5 checked (Unauthorized), the rest RateLimited", kinds)
+		}
+		// The right password may have been checked before the lock; after it, the account is locked.
+		if _, err := f.svc.Login(context.Background(), u.Email, testPassword, "", ""); !errs.Is(err, errs.RateLimited) && kinds["ok"] == 0 {
+			t.Errorf("Login after the burst = %v, want RateLimited", err)
+		}
+	})
+}

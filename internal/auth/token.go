@@ -192,10 +192,12 @@ func (s *Service) AuthenticateToken(ctx context.Context, raw string) (*access.Pr
 	if !validToken(raw) {
 		return nil, bad
 	}
-	var id, userID int64
+	var id int64
 	var exp, used, revoked store.Time
-	err := s.db.QueryRow(ctx, `SELECT id, user_id, expires_at, last_used_at, revoked_at FROM api_tokens WHERE token_hash = ?`, sha256Hex(raw)).
-		Scan(&id, &userID, &exp, &used, &revoked)
+	var pr principalRow
+	err := s.db.QueryRow(ctx, `SELECT t.id, t.expires_at, t.last_used_at, t.revoked_at, `+principalColumns+`
+		FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN agencies a ON a.id = u.agency_id WHERE t.token_hash = ?`, sha256Hex(raw)).
+		Scan(append([]any{&id, &exp, &used, &revoked}, pr.dest()...)...)
 	if errs.Is(err, errs.NotFound) {
 		return nil, bad
 	}
@@ -206,7 +208,7 @@ func (s *Service) AuthenticateToken(ctx context.Context, raw string) (*access.Pr
 	if revoked.Valid || (exp.Valid && !now.Before(exp.Time)) {
 		return nil, bad
 	}
-	p, err := principal(ctx, s.db, userID)
+	p, err := pr.finish(ctx, s.db)
 	if errs.Is(err, errs.Unauthorized) {
 		return nil, bad
 	}

@@ -582,25 +582,57 @@ func (s *Service) Principal(ctx context.Context, userID int64) (*access.Principa
 }
 
 func principal(ctx context.Context, q store.Querier, userID int64) (*access.Principal, error) {
-	p := &access.Principal{UserID: userID}
-	var disabled bool
-	err := q.QueryRow(ctx, `SELECT u.email, u.name, u.agency_id, a.code, a.kind, u.disabled
-		FROM users u JOIN agencies a ON a.id = u.agency_id WHERE u.id = ?`, userID).
-		Scan(&p.Email, &p.Name, &p.AgencyID, &p.AgencyCode, &p.AgencyKind, &disabled)
+	var r principalRow
+	err := q.QueryRow(ctx, `SELECT `+principalColumns+principalFrom+` WHERE u.id = ?`, userID).Scan(r.dest()...)
 	if errs.Is(err, errs.NotFound) {
 		return nil, errs.E(errs.Unauthorized, "unknown account")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("auth: principal %d: %w", userID, err)
 	}
-	if disabled {
+	return r.finish(ctx, q)
+}
+
+// principalColumns and principalFrom select what a Principal needs, so
+// session and token checks read it in the same query as the credential.
+const (
+	principalColumns = `u.id, u.email, u.name, u.agency_id, a.code, a.kind, u.disabled`
+	principalFrom    = ` FROM users u JOIN agencies a ON a.id = u.agency_id`
+)
+
+type principalRow struct {
+	p        access.Principal
+	disabled bool
+}
+
+func (r *principalRow) dest() []any {
+	return []any{&r.p.UserID, &r.p.Email, &r.p.Name, &r.p.AgencyID, &r.p.AgencyCode, &r.p.AgencyKind, &r.disabled}
+}
+
+// finish refuses a disabled account and loads the roles.
+func (r *principalRow) finish(ctx context.Context, q store.Querier) (*access.Principal, error) {
+	if r.disabled {
 		return nil, errs.E(errs.Unauthorized, "this account is disabled")
 	}
+	p := r.p
 	p.Standing = p.AgencyKind == "standing"
-	us := []User{{ID: userID}}
-	if err := loadRoles(ctx, q, us); err != nil {
-		return nil, err
+	rows, err := q.Query(ctx, `SELECT role FROM user_roles WHERE user_id = ?`, p.UserID)
+	if err != nil {
+		return nil, fmt.Errorf("auth: load roles: %w", err)
 	}
-	p.Roles = us[0].Roles
-	return p, nil
+	defer rows.Close()
+	for rows.Next() {
+		var role string
+		if err := rows.Scan(&role); err != nil {
+			return nil, fmt.Errorf("auth: load roles: %w", err)
+		}
+		p.Roles = append(p.Roles, access.Role(role))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("auth: load roles: %w", err)
+	}
+	slices.SortFunc(p.Roles, func(a, b access.Role) int {
+		return slices.Index(access.Roles, a) - slices.Index(access.Roles, b)
+	})
+	return &p, nil
 }
