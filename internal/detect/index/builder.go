@@ -29,8 +29,9 @@ type Indicator struct {
 
 // Options configure a Builder.
 type Options struct {
-	// Now is the clock for expiry, at build time and at match time; nil
-	// means time.Now.
+	// Now is the clock for expiry, at build time and at match time (from
+	// many goroutines, so it must be safe for concurrent use); nil means
+	// time.Now.
 	Now func() time.Time
 	// Members are the agencies that may use TLP:GREEN (Members) indicators.
 	Members []int64

@@ -204,9 +204,11 @@ func (b *tableBuilder) build() strTable {
 		*b = tableBuilder{seed: b.seed}
 		return t
 	}
+	// Exact-size copies: the builder's slices carry append's slack.
 	t.arena = slices.Clone(b.arena)
-	t.off = append(slices.Clone(b.off), uint32(len(b.arena)))
-	t.off = slices.Clip(t.off)
+	t.off = make([]uint32, n+1)
+	copy(t.off, b.off)
+	t.off[n] = uint32(len(b.arena))
 	t.start, t.post = groupPostings(b.keys, n, b.post)
 	*b = tableBuilder{seed: b.seed}
 
