@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -344,5 +345,25 @@ func TestMissAllocs(t *testing.T) {
 		if n := testing.AllocsPerRun(100, tt.fn); n != 0 {
 			t.Errorf("%s: %v allocations per lookup, want 0", tt.name, n)
 		}
+	}
+}
+
+// TestHugeValues feeds values far over every size limit: lookups miss
+// without allocating much, Add rejects them.
+func TestHugeValues(t *testing.T) {
+	now := t0
+	ix := fixture(t, &now)
+	huge := strings.Repeat("a.", 1<<19) + "evil.example"
+	for _, k := range Kinds() {
+		if got := ix.Match(k, huge, agencyA, nil); got != nil {
+			t.Errorf("Match(%s, huge) = %v, want nil", k, got)
+		}
+		b := NewBuilder(Options{})
+		if err := b.Add(Indicator{ID: 1, Kind: k, Value: huge, Audience: Everyone()}); !errors.Is(err, ErrInvalid) {
+			t.Errorf("Add(%s, huge) = %v, want ErrInvalid", k, err)
+		}
+	}
+	if got := URLHost("http://" + huge); got != "" {
+		t.Errorf("URLHost(huge) = %.20q..., want empty", got)
 	}
 }

@@ -131,6 +131,11 @@ var idnaProfile = idna.New(
 // punycode lookup form. It allocates; events with IDN names are rare.
 func idnaDomain(s string) (string, bool) {
 	s = strings.TrimSuffix(trimSpace(s), ".")
+	if len(s) > 4*MaxDomainLen {
+		// Even at four bytes a character this cannot map to a name of
+		// MaxDomainLen; spare the IDNA mapping a huge input.
+		return "", false
+	}
 	a, err := idnaProfile.ToASCII(s)
 	a = strings.TrimSuffix(a, ".") // U+3002 and friends map to "."
 	if err != nil || a == "" || len(a) > MaxDomainLen {
