@@ -22,6 +22,8 @@ import (
 	"bulwark/internal/audit"
 	"bulwark/internal/auth"
 	"bulwark/internal/errs"
+	"bulwark/internal/incident"
+	"bulwark/internal/notify"
 	"bulwark/internal/web"
 )
 
@@ -36,6 +38,9 @@ type Handler struct {
 	audit    *audit.Log
 	routes   []Route
 	version  string
+
+	incidents *incident.Service
+	notify    *notify.Outbox
 }
 
 // Deps are the services the API uses.
@@ -45,12 +50,16 @@ type Deps struct {
 	Audit    *audit.Log
 	Log      *slog.Logger
 	Version  string
+
+	Incidents *incident.Service // nil leaves the incident routes out
+	Notify    *notify.Outbox
 }
 
 // New returns the API handler.
 func New(d Deps) *Handler {
-	h := &Handler{log: d.Log, auth: d.Auth, agencies: d.Agencies, audit: d.Audit, version: d.Version}
-	h.routes = h.table()
+	h := &Handler{log: d.Log, auth: d.Auth, agencies: d.Agencies, audit: d.Audit, version: d.Version,
+		incidents: d.Incidents, notify: d.Notify}
+	h.routes = append(h.table(), h.incidentRoutes()...)
 	return h
 }
 

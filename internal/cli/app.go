@@ -19,6 +19,8 @@ import (
 	"bulwark/internal/audit"
 	"bulwark/internal/auth"
 	"bulwark/internal/i18n"
+	"bulwark/internal/incident"
+	"bulwark/internal/notify"
 	"bulwark/internal/store"
 	"bulwark/internal/ui"
 	"bulwark/internal/web"
@@ -36,6 +38,11 @@ type App struct {
 	Registry *prometheus.Registry
 	API      *api.Handler
 	UI       *ui.Handler
+
+	Incidents   *incident.Service
+	Notify      *notify.Outbox
+	Dispatcher  *notify.Dispatcher
+	maxEvidence int64
 
 	listener net.Listener
 	ready    chan struct{}
@@ -64,6 +71,10 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a.Audit = audit.New(db, a.now)
 	a.Auth = auth.NewService(db, a.Audit, auth.Config{SessionTTL: cfg.SessionTTL, Require2FA: cfg.Require2FA && !cfg.Demo, Argon2: cfg.Argon2}, a.now)
 	a.Agencies = agency.NewService(db, a.Audit, a.now)
+	if err := a.wireIncidents(log); err != nil {
+		db.Close()
+		return nil, err
+	}
 	cat, err := i18n.Load()
 	if err != nil {
 		db.Close()
@@ -71,9 +82,11 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	a.Registry = prometheus.NewRegistry()
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	a.API = api.New(api.Deps{Auth: a.Auth, Agencies: a.Agencies, Audit: a.Audit, Log: log, Version: Version})
+	a.API = api.New(api.Deps{Auth: a.Auth, Agencies: a.Agencies, Audit: a.Audit, Log: log, Version: Version,
+		Incidents: a.Incidents, Notify: a.Notify})
 	a.UI, err = ui.New(ui.Config{Secure: cfg.Secure(), Demo: cfg.Demo, TrustProxy: cfg.TrustProxy, Version: Version},
-		ui.Deps{DB: db, Auth: a.Auth, Agencies: a.Agencies, Audit: a.Audit, Catalog: cat, Log: log, Now: a.now})
+		ui.Deps{DB: db, Auth: a.Auth, Agencies: a.Agencies, Audit: a.Audit, Catalog: cat, Log: log, Now: a.now,
+			Incidents: a.Incidents, Notify: a.Notify})
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -124,6 +137,7 @@ func (a *App) Handler() http.Handler {
 	mux.Handle("/metrics", promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}))
 	mux.Handle("/api/", web.BodyLimit(api.MaxBody)(a.API.Routes()))
 	mux.Handle("/", web.BodyLimit(1<<20)(a.UI.Routes()))
+	a.largeBodyRoutes(mux)
 	return web.Chain(mux,
 		web.Recover(a.Log),
 		web.WithRequestID(a.Config.TrustProxy),
@@ -179,6 +193,7 @@ func (a *App) Run(ctx context.Context) error {
 		errc <- err
 	}()
 	go a.housekeeping(ctx)
+	go a.runIncidentJobs(ctx)
 	close(a.ready)
 	a.Log.Info("serving", "addr", a.Addr(), "database", a.DB.URL, "demo", a.Config.Demo)
 	select {

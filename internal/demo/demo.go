@@ -91,8 +91,9 @@ var accounts = []Account{
 
 // Seed creates the demo province through the services, acting as the
 // system, and returns the accounts with their new passwords. The caller
-// checks that the database is empty first.
-func Seed(ctx context.Context, ag *agency.Service, au *auth.Service) ([]Account, error) {
+// checks that the database is empty first. Capabilities add their demo
+// data as steps run after the accounts exist (e.g. Incidents).
+func Seed(ctx context.Context, ag *agency.Service, au *auth.Service, steps ...func(context.Context) error) ([]Account, error) {
 	ctx = access.With(ctx, access.SystemPrincipal())
 	for _, in := range agencies {
 		if _, err := ag.CreateAgency(ctx, in); err != nil {
@@ -158,6 +159,11 @@ func Seed(ctx context.Context, ag *agency.Service, au *auth.Service) ([]Account,
 			return nil, fmt.Errorf("demo: user %s: %w", acc.Email, err)
 		}
 		out[i] = acc
+	}
+	for _, step := range steps {
+		if err := step(ctx); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }

@@ -272,3 +272,22 @@ func (s *Service) Links(ctx context.Context, id int64) ([]Link, error) {
 	}
 	return out, rows.Err()
 }
+
+// NextStatuses lists the statuses p may move inc to, for offering actions
+// (closing still needs its report, checked when it is tried).
+func NextStatuses(p *access.Principal, inc *Incident) []Status {
+	var out []Status
+	for _, to := range Statuses {
+		if to == StatusNew || to == StatusDuplicate || checkTransition(inc, to) != nil {
+			continue
+		}
+		ok := CanCoordinate(p, inc)
+		if !needsCoordinator(inc.Status, to) {
+			ok = ok || CanEdit(p, inc)
+		}
+		if ok {
+			out = append(out, to)
+		}
+	}
+	return out
+}

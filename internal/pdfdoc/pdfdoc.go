@@ -94,7 +94,13 @@ func Write(w io.Writer, d Doc) error {
 	pdf.CellFormat(half, 5, "Độc lập - Tự do - Hạnh phúc", "", 2, "C", false, 0, "")
 	if !d.Date.IsZero() {
 		pdf.SetFont(family, "", 10)
-		pdf.CellFormat(half, 7, fmt.Sprintf("%s, ngày %d tháng %d năm %d", clip(d.Place, 100), d.Date.Day(), int(d.Date.Month()), d.Date.Year()), "", 2, "C", false, 0, "")
+		date := fmt.Sprintf("ngày %d tháng %d năm %d", d.Date.Day(), int(d.Date.Month()), d.Date.Year())
+		if d.Place != "" {
+			date = clip(d.Place, 100) + ", " + date
+		} else {
+			date = "N" + date[1:]
+		}
+		pdf.CellFormat(half, 7, date, "", 2, "C", false, 0, "")
 	}
 	pdf.SetY(max(leftEnd, pdf.GetY()) + 8)
 

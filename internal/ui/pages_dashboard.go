@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"bulwark/internal/agency"
+	"bulwark/internal/incident"
 )
 
 type dashboardPage struct {
@@ -16,6 +17,10 @@ type dashboardPage struct {
 	Decisions    int
 	ByKind       []kindCount
 	ActivityJSON template.JS // chart data, read by app.js from a JSON block
+
+	Overdue      []incident.Incident // incidents past a deadline (pages_incident.go)
+	OverdueCount int
+	IncidentsOn  bool
 }
 
 type kindCount struct {
@@ -75,6 +80,8 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) error {
 	}
 	b, _ := json.Marshal(act)
 	d.ActivityJSON = template.JS(b)
+	d.Overdue, d.OverdueCount = h.overdueIncidents(r)
+	d.IncidentsOn = h.incidents != nil
 	return h.render(w, http.StatusOK, "dashboard", d)
 }
 

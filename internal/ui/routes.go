@@ -52,6 +52,8 @@ func (h *Handler) Routes() http.Handler {
 
 	handle("GET /audit", h.auditList)
 
+	h.incidentRoutes(handle)
+
 	handle("GET /account", h.account)
 	handle("POST /account/password", h.accountPassword)
 	handle("GET /account/totp", h.totpEnrol)

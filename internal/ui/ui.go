@@ -29,6 +29,8 @@ import (
 	"bulwark/internal/auth"
 	"bulwark/internal/errs"
 	"bulwark/internal/i18n"
+	"bulwark/internal/incident"
+	"bulwark/internal/notify"
 	"bulwark/internal/store"
 	"bulwark/internal/web"
 )
@@ -69,6 +71,9 @@ type Handler struct {
 	audit    *audit.Log
 	loginLim *web.Limiter
 	now      func() time.Time
+
+	incidents *incident.Service
+	notify    *notify.Outbox
 }
 
 // Deps are the services the pages use.
@@ -80,6 +85,9 @@ type Deps struct {
 	Catalog  *i18n.Catalog
 	Log      *slog.Logger
 	Now      func() time.Time
+
+	Incidents *incident.Service // nil leaves the incident pages out
+	Notify    *notify.Outbox
 }
 
 // New parses every page template once and returns the handler.
@@ -96,6 +104,7 @@ func New(cfg Config, d Deps) (*Handler, error) {
 		cfg: cfg, log: d.Log, cat: d.Catalog, pages: pages, db: d.DB,
 		auth: d.Auth, agencies: d.Agencies, audit: d.Audit,
 		loginLim: web.NewLimiter(6*time.Second, 10), now: now,
+		incidents: d.Incidents, notify: d.Notify,
 	}, nil
 }
 
@@ -139,6 +148,7 @@ var funcs = template.FuncMap{
 	"add":  func(a, b int) int { return a + b },
 	"list": func(items ...string) []string { return items },
 	"str":  func(v any) string { return fmt.Sprint(v) },
+	"ict":  ictTime, // times in the province's zone (pages_incident.go)
 }
 
 // parsePages builds one template set per page: the layout, the shared
@@ -323,6 +333,9 @@ func (h *Handler) session(next http.Handler) http.Handler {
 		r = r.WithContext(ctx)
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && !strings.HasPrefix(r.URL.Path, "/static/") {
 			got := r.Header.Get("X-CSRF-Token")
+			if got == "" && isMultipart(r) {
+				got, r = multipartCSRF(r) // uploads stay streamed: see pages_incident.go
+			}
 			if got == "" {
 				got = r.PostFormValue("csrf")
 			}

@@ -1,0 +1,377 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"bulwark/internal/access"
+	"bulwark/internal/demo"
+)
+
+// agencyID looks an agency up by code, as the system.
+func (e *testEnv) agencyID(t *testing.T, code string) int64 {
+	t.Helper()
+	a, err := e.app.Agencies.AgencyByCode(access.With(context.Background(), access.SystemPrincipal()), code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.ID
+}
+
+// call is apiCall that fails on an unexpected status and returns the body.
+func (e *testEnv) call(t *testing.T, method, path, as, body string, want int) []byte {
+	t.Helper()
+	resp, b := e.apiCall(t, method, path, e.tokens[as], body)
+	if resp.StatusCode != want {
+		t.Fatalf("%s %s as %s = %d %s, want %d", method, path, as, resp.StatusCode, trunc(b), want)
+	}
+	return b
+}
+
+func (e *testEnv) upload(t *testing.T, path, as, name string, content []byte) (*http.Response, []byte) {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	_ = mw.WriteField("note", "nhật ký máy chủ web")
+	fw, _ := mw.CreateFormFile("file", name)
+	fw.Write(content)
+	mw.Close()
+	req, _ := http.NewRequest("POST", e.srv.URL+path, &body)
+	req.Header.Set("Authorization", "Bearer "+e.tokens[as])
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
+}
+
+func pdfToText(t *testing.T, pdf []byte) string {
+	t.Helper()
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		if os.Getenv("BULWARK_TEST_SHARED") == "required" {
+			t.Fatal("pdftotext (poppler-utils) is required but not installed")
+		}
+		t.Skip("pdftotext (poppler-utils) not installed")
+	}
+	in := filepath.Join(t.TempDir(), "r.pdf")
+	if err := os.WriteFile(in, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "-enc", "UTF-8", in, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	return string(out)
+}
+
+// TestIncidentAPIFlow is the issue's check through the API with the demo
+// province, on both databases.
+func TestIncidentAPIFlow(t *testing.T) {
+	t.Setenv("BULWARK_EVIDENCE_MAX_MB", "4")
+	bothDatabases(t, func(t *testing.T, e *testEnv) {
+		detected := time.Now().Add(-3 * time.Hour).UTC().Format(time.RFC3339)
+		var inc struct {
+			ID     int64  `json:"id"`
+			Ref    string `json:"ref"`
+			Status string `json:"status"`
+		}
+		decodeJSON(t, e.call(t, "POST", "/api/v1/incidents", reporter, `{"title":"Cổng thông tin thành phố bị thay đổi giao diện",
+			"category":"information-content-security/unauthorised-information-modification","severity":"high","tlp":"AMBER",
+			"description":"<script>alert(1)</script>**Trang chủ** bị thay nội dung","affected_addresses":"tpbinhan.gov.vn","detected_at":"`+detected+`"}`, 201), &inc)
+		if !strings.HasPrefix(inc.Ref, "SC-") || inc.Status != "new" {
+			t.Fatalf("created %+v", inc)
+		}
+		base := "/api/v1/incidents/" + strconv.FormatInt(inc.ID, 10)
+		got := e.call(t, "GET", base, reporter, "", 200)
+		if strings.Contains(string(got), "<script>alert") && strings.Contains(string(got), `"description_html":"\u003cscript`) {
+			t.Errorf("description_html carries a script: %s", trunc(got))
+		}
+		// A telecom sees nothing of it.
+		e.call(t, "GET", base, liaison, "", 404)
+		e.call(t, "GET", base+"/tasks", liaison, "", 404)
+		if b := e.call(t, "GET", "/api/v1/incidents", liaison, "", 200); !strings.Contains(string(b), `"total":0`) {
+			t.Errorf("telecom list: %s", trunc(b))
+		}
+		// The reporter's agency cannot acknowledge receipt; the standing agency does.
+		e.call(t, "POST", base+"/status", reporter, `{"status":"acknowledged"}`, 403)
+		e.call(t, "POST", base+"/status", coord, `{"status":"acknowledged","note":"Đã tiếp nhận"}`, 200)
+		// The department has no task yet: it does not see the AMBER incident.
+		e.call(t, "GET", base, skhcn, "", 404)
+		var task struct {
+			ID int64 `json:"id"`
+		}
+		decodeJSON(t, e.call(t, "POST", base+"/tasks", coord, fmt.Sprintf(`{"title":"Ngăn chặn: cô lập máy chủ web","agency_id":%d}`, e.agencyID(t, "SKHCN")), 201), &task)
+		e.call(t, "GET", base, skhcn, "", 200)
+		if b := e.call(t, "GET", "/api/v1/tasks", skhcn, "", 200); !strings.Contains(string(b), inc.Ref) || !strings.Contains(string(b), `"total":1`) {
+			t.Errorf("SKHCN tasks: %s", trunc(b))
+		}
+		e.call(t, "PUT", fmt.Sprintf("/api/v1/tasks/%d", task.ID), liaison, `{"status":"done","result":"x"}`, 404)
+		e.call(t, "PUT", fmt.Sprintf("/api/v1/tasks/%d", task.ID), skhcn, `{"status":"done","result":"Đã cô lập máy chủ, gỡ web shell"}`, 200)
+		e.call(t, "GET", base+"/tasks", liaison, "", 404)
+		// Closing without the closing report is refused, clearly.
+		b := e.call(t, "POST", base+"/status", coord, `{"status":"closed"}`, 409)
+		if !strings.Contains(string(b), "closing report") || !strings.Contains(string(b), "/problems/conflict") {
+			t.Errorf("409 body: %s", b)
+		}
+		var rep struct {
+			ID int64 `json:"id"`
+		}
+		decodeJSON(t, e.call(t, "POST", base+"/reports", reporter, `{"kind":"closing","reporter_org":"UBND thành phố Bình An","system_name":"Cổng thông tin",
+			"measures":"Khôi phục từ bản sao lưu","results":"Hoạt động bình thường","signer":"Trịnh Hải Yến","signer_title":"Phó Chủ tịch","signed_on":"2026-11-20"}`, 201), &rep)
+		var closed struct {
+			Status   string `json:"status"`
+			ClosedAt string `json:"closed_at"`
+		}
+		decodeJSON(t, e.call(t, "POST", base+"/status", coord, `{"status":"closed","note":"Đã có báo cáo kết thúc"}`, 200), &closed)
+		if closed.Status != "closed" || closed.ClosedAt == "" {
+			t.Errorf("closed = %+v", closed)
+		}
+		// The closing report's PDF keeps its Vietnamese title.
+		resp, pdf := e.apiCall(t, "GET", fmt.Sprintf("%s/reports/%d/pdf", base, rep.ID), e.tokens[skhcn], "")
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") {
+			t.Fatalf("pdf: %d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition"))
+		}
+		if text := pdfToText(t, pdf); !strings.Contains(text, "BÁO CÁO KẾT THÚC ỨNG PHÓ SỰ CỐ") || !strings.Contains(text, "Trịnh Hải Yến") {
+			t.Errorf("pdf text: %s", text)
+		}
+		// Evidence: 3 MiB, over the 1 MiB default body limit, under the
+		// 4 MiB evidence limit; its SHA-256 matches on the way back.
+		content := bytes.Repeat([]byte("203.0.113.9 - - [20/Nov/2026] \"POST /up.php\" 200\n"), 3<<20/50)
+		resp, fb := e.upload(t, base+"/files", reporter, "access.log", content)
+		if resp.StatusCode != 201 {
+			t.Fatalf("upload = %d %s", resp.StatusCode, trunc(fb))
+		}
+		sum := sha256.Sum256(content)
+		var file struct {
+			ID     int64  `json:"id"`
+			SHA256 string `json:"sha256"`
+			Size   int64  `json:"size"`
+		}
+		decodeJSON(t, fb, &file)
+		if file.SHA256 != hex.EncodeToString(sum[:]) || file.Size != int64(len(content)) {
+			t.Errorf("file = %+v", file)
+		}
+		resp, down := e.apiCall(t, "GET", fmt.Sprintf("%s/files/%d", base, file.ID), e.tokens[skhcn], "")
+		if resp.StatusCode != 200 || !bytes.Equal(down, content) || resp.Header.Get("X-Content-Type-Options") != "nosniff" ||
+			!strings.HasPrefix(resp.Header.Get("Content-Disposition"), `attachment; filename="access.log"`) || resp.Header.Get("Content-Type") != "application/octet-stream" {
+			t.Errorf("download: %d, %d bytes, headers %v", resp.StatusCode, len(down), resp.Header)
+		}
+		e.call(t, "GET", fmt.Sprintf("%s/files/%d", base, file.ID), liaison, "", 404)
+		resp, fb = e.upload(t, base+"/files", reporter, "big.bin", make([]byte, 5<<20))
+		if resp.StatusCode != 413 || !strings.Contains(string(fb), "/problems/too-large") {
+			t.Errorf("5 MiB upload = %d %s", resp.StatusCode, trunc(fb))
+		}
+		// The default limit still holds elsewhere.
+		big := `{"body":"` + strings.Repeat("a", 2<<20) + `"}`
+		e.call(t, "POST", base+"/journal", reporter, big, 413)
+		// Merge a duplicate; reopening it is a 409.
+		var dup struct {
+			ID int64 `json:"id"`
+		}
+		decodeJSON(t, e.call(t, "POST", "/api/v1/incidents", reporter, `{"title":"Trang chủ bị đổi","category":"information-content-security/unauthorised-information-modification","detected_at":"`+detected+`"}`, 201), &dup)
+		dupBase := "/api/v1/incidents/" + strconv.FormatInt(dup.ID, 10)
+		e.call(t, "POST", dupBase+"/merge", coord, `{"into_ref":"`+inc.Ref+`","note":"trùng"}`, 200)
+		if b := e.call(t, "POST", dupBase+"/status", coord, `{"status":"investigating"}`, 409); !strings.Contains(string(b), inc.Ref) {
+			t.Errorf("reopen merged: %s", b)
+		}
+		// Observables are normalised; bad values name the field.
+		if b := e.call(t, "POST", base+"/observables", coord, `{"type":"domain","value":"EVIL.Example.COM","is_indicator":true}`, 201); !strings.Contains(string(b), `"value":"evil.example.com"`) {
+			t.Errorf("observable: %s", b)
+		}
+		if b := e.call(t, "POST", base+"/observables", coord, `{"type":"ipv4","value":"999.1.1.1"}`, 400); !strings.Contains(string(b), `"field":"value"`) {
+			t.Errorf("bad observable: %s", b)
+		}
+		if b := e.call(t, "POST", "/api/v1/incidents", reporter, `{"title":"`+strings.Repeat("x", 301)+`","category":"fraud/phishing","detected_at":"`+detected+`"}`, 400); !strings.Contains(string(b), `"field":"title"`) {
+			t.Errorf("long title: %s", b)
+		}
+		// Every view from outside the owner agency is audited.
+		if b := e.call(t, "GET", "/api/v1/audit?action=incident.view&limit=100", admin, "", 200); !strings.Contains(string(b), skhcn) {
+			t.Errorf("audit lacks the department's view: %s", trunc(b))
+		}
+		// Lists, search, exports, figures.
+		if b := e.call(t, "GET", "/api/v1/incidents?q=giao+dien&status=closed", coord, "", 200); !strings.Contains(string(b), inc.Ref) {
+			t.Errorf("search: %s", trunc(b))
+		}
+		resp, csv := e.apiCall(t, "GET", "/api/v1/incidents/export?format=csv", e.tokens[coord], "")
+		if resp.StatusCode != 200 || !strings.HasPrefix(string(csv), "ref,title,") || !strings.Contains(string(csv), inc.Ref) {
+			t.Errorf("csv: %d %s", resp.StatusCode, trunc(csv))
+		}
+		resp, xlsx := e.apiCall(t, "GET", "/api/v1/incidents/export?format=xlsx", e.tokens[coord], "")
+		if resp.StatusCode != 200 || !bytes.HasPrefix(xlsx, []byte("PK")) {
+			t.Errorf("xlsx: %d", resp.StatusCode)
+		}
+		if b := e.call(t, "GET", "/api/v1/incident-figures", coord, "", 200); !strings.Contains(string(b), `"total":1`) {
+			t.Errorf("figures: %s", trunc(b))
+		}
+		e.call(t, "PUT", "/api/v1/incident-rules/ack_critical", coord, `{"minutes":30,"active":true}`, 403)
+		e.call(t, "PUT", "/api/v1/incident-rules/ack_critical", admin, `{"minutes":30,"active":true}`, 200)
+	})
+}
+
+// TestIncidentPages walks the flow through the pages with a cookie
+// client, checking the HTML by CSS selector.
+func TestIncidentPages(t *testing.T) {
+	e := newTestEnv(t, "sqlite:"+filepath.Join(t.TempDir(), "b.db"))
+	rep := e.browser(t)
+	rep.login(reporter, e.accounts[reporter].Password)
+	_, doc := rep.get("/incidents/new")
+	csrf := csrfOf(doc)
+	resp := rep.post("/incidents", url.Values{"csrf": {csrf}, "title": {"Cổng thông tin bị thay đổi giao diện"}, "category": {"information-content-security/unauthorised-information-modification"},
+		"severity": {"critical"}, "tlp": {"AMBER"}, "pap": {"AMBER"}, "detected_at": {time.Now().Add(-time.Hour).In(time.FixedZone("ICT", 7*3600)).Format("2006-01-02T15:04")},
+		"description": {"<img src=x onerror=alert(1)>**đậm**"}, "playbook": {"defacement"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create = %d", resp.StatusCode)
+	}
+	loc := resp.Header.Get("Location")
+	path := strings.Split(loc, "?")[0]
+	status, doc := rep.get(path)
+	if status != 200 {
+		t.Fatalf("GET %s = %d", path, status)
+	}
+	if n := queryAll(doc, "#inc-ref"); len(n) != 1 || !strings.HasPrefix(text(n[0]), "SC-") {
+		t.Fatalf("no reference on the page")
+	}
+	if n := queryAll(doc, "#inc-status"); len(n) != 1 || attr(n[0], "data-status") != "new" {
+		t.Errorf("status badge missing")
+	}
+	if len(queryAll(doc, "#inc-description img[onerror]")) != 0 || len(queryAll(doc, "#inc-description strong")) != 1 {
+		t.Errorf("description not rendered safely")
+	}
+	if len(queryAll(doc, "#tasks tbody tr")) != 4 || len(queryAll(doc, "#checklist li")) != 5 {
+		t.Errorf("playbook tasks/checklist not shown: %d tasks", len(queryAll(doc, "#tasks tbody tr")))
+	}
+	if len(queryAll(doc, "#to-acknowledged")) != 0 {
+		t.Errorf("the reporter is offered to acknowledge")
+	}
+	// Upload through the page: the token first, then the streamed file.
+	upload := func(b *browser, csrfFirst bool) int {
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		if csrfFirst {
+			mw.WriteField("csrf", csrfOf(doc))
+		}
+		mw.WriteField("note", "ảnh chụp trang")
+		fw, _ := mw.CreateFormFile("file", "trang-chu.png")
+		fw.Write(bytes.Repeat([]byte{0x89, 'P', 'N', 'G'}, 400_000))
+		if !csrfFirst {
+			mw.WriteField("csrf", csrfOf(doc))
+		}
+		mw.Close()
+		req, _ := http.NewRequest("POST", b.base+path+"/files", &body)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		resp, err := b.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := upload(rep, false); got != http.StatusForbidden {
+		t.Errorf("upload with the token last = %d, want 403", got)
+	}
+	if got := upload(rep, true); got != http.StatusSeeOther {
+		t.Fatalf("upload = %d", got)
+	}
+	_, doc = rep.get(path)
+	if n := queryAll(doc, "#files a[download]"); len(n) != 1 || text(n[0]) != "trang-chu.png" {
+		t.Errorf("uploaded file not listed")
+	}
+	// The coordinator acknowledges; closing without a report is refused.
+	co := e.browser(t)
+	co.login(coord, e.accounts[coord].Password)
+	_, cdoc := co.get(path)
+	if len(queryAll(cdoc, "#to-acknowledged")) != 1 {
+		t.Fatalf("coordinator is not offered to acknowledge")
+	}
+	if r := co.post(path+"/status", url.Values{"csrf": {csrfOf(cdoc)}, "status": {"acknowledged"}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("acknowledge = %d", r.StatusCode)
+	}
+	if r := co.post(path+"/status", url.Values{"csrf": {csrfOf(cdoc)}, "status": {"closed"}}); r.StatusCode != http.StatusConflict {
+		t.Errorf("close without report = %d, want 409", r.StatusCode)
+	}
+	// The reporter files the closing report through its form.
+	_, rdoc := rep.get(path + "/reports/new?kind=closing")
+	if n := queryAll(rdoc, "#reporter_org"); len(n) != 1 || attr(n[0], "value") == "" {
+		t.Errorf("report form not pre-filled")
+	}
+	r := rep.post(path+"/reports", url.Values{"csrf": {csrfOf(rdoc)}, "kind": {"closing"}, "results": {"Khôi phục xong"}, "signer": {"Trịnh Hải Yến"}, "signed_on": {"2026-11-20"}})
+	if r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("report = %d", r.StatusCode)
+	}
+	_, pdoc := rep.get(strings.Split(r.Header.Get("Location"), "?")[0])
+	if n := queryAll(pdoc, "#report-title"); len(n) != 1 || text(n[0]) != "BÁO CÁO KẾT THÚC ỨNG PHÓ SỰ CỐ" {
+		t.Errorf("printable report title missing")
+	}
+	if r := co.post(path+"/status", url.Values{"csrf": {csrfOf(cdoc)}, "status": {"closed"}}); r.StatusCode != http.StatusSeeOther {
+		t.Errorf("close = %d", r.StatusCode)
+	}
+	_, cdoc = co.get(path)
+	if n := queryAll(cdoc, "#inc-status"); len(n) != 1 || attr(n[0], "data-status") != "closed" {
+		t.Errorf("not closed on the page")
+	}
+	// Lists, tasks, rules, playbooks, figures and the dashboard render.
+	for _, p := range []string{"/incidents", "/incidents?q=giao&overdue=1&status=open", "/tasks", "/incident-rules", "/playbooks", "/incident-figures", "/", path + "/edit"} {
+		if st, _ := co.get(p); st != 200 {
+			t.Errorf("GET %s = %d", p, st)
+		}
+	}
+	ad := e.browser(t)
+	ad.login(admin, e.accounts[admin].Password)
+	if st, _ := ad.get("/notifications"); st != 200 {
+		t.Errorf("notifications page = %d", st)
+	}
+	if st, _ := co.get("/notifications"); st != http.StatusForbidden {
+		t.Errorf("coordinator notifications page = %d", st)
+	}
+	// The telecom sees nothing.
+	tel := e.browser(t)
+	tel.login(liaison, e.accounts[liaison].Password)
+	if st, _ := tel.get(path); st != http.StatusNotFound {
+		t.Errorf("telecom GET incident page = %d", st)
+	}
+	_, tdoc := tel.get("/incidents")
+	if len(queryAll(tdoc, "a.inc-ref")) != 0 {
+		t.Errorf("telecom sees incidents in the list")
+	}
+}
+
+// TestDemoIncidents seeds the demo province with its incidents.
+func TestDemoIncidents(t *testing.T) {
+	e := newTestEnv(t, "sqlite:"+filepath.Join(t.TempDir(), "b.db"))
+	ctx := access.With(context.Background(), access.SystemPrincipal())
+	if err := demo.SeedIncidents(ctx, e.app.Incidents, e.app.Agencies, e.app.Auth); err != nil {
+		t.Fatal(err)
+	}
+	b := e.call(t, "GET", "/api/v1/incidents?limit=50", coord, "", 200)
+	for _, want := range []string{`"total":5`, `"status":"closed"`, `"status":"contained"`, `"status":"investigating"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("demo incidents lack %s", want)
+		}
+	}
+	if b := e.call(t, "GET", "/api/v1/tasks", skhcn, "", 200); !strings.Contains(string(b), "web shell") {
+		t.Errorf("SKHCN demo task missing: %s", trunc(b))
+	}
+	// The hospital's AMBER+STRICT ransomware is not the telecom's business.
+	if b := e.call(t, "GET", "/api/v1/incidents", liaison, "", 200); strings.Contains(string(b), "mã hóa") {
+		t.Errorf("telecom sees the ransomware incident")
+	}
+}

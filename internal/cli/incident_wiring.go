@@ -1,0 +1,103 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"bulwark/internal/api"
+	"bulwark/internal/blob"
+	"bulwark/internal/incident"
+	"bulwark/internal/notify"
+	"bulwark/internal/store"
+	"bulwark/internal/ui"
+	"bulwark/internal/web"
+)
+
+// incidentConfig is the incident capability's part of the configuration,
+// from BULWARK_* environment variables:
+//
+//	BULWARK_EVIDENCE_MAX_MB   evidence upload limit in MiB (default 100)
+//	BULWARK_BLOB_DIR          evidence folder (default <data>/blobs)
+//	BULWARK_PLACE             town printed on documents (default none)
+//	BULWARK_SMTP_ADDR         host:port of the SMTP relay (empty: no e-mail)
+//	BULWARK_SMTP_FROM         sender address
+//	BULWARK_SMTP_USER, BULWARK_SMTP_PASSWORD   optional PLAIN auth
+//	BULWARK_SMTP_STARTTLS     require STARTTLS (default true)
+type incidentConfig struct {
+	MaxEvidence int64
+	BlobDir     string
+	Place       string
+	SMTP        notify.SMTPConfig
+}
+
+func loadIncidentConfig(cfg Config) (incidentConfig, error) {
+	ic := incidentConfig{MaxEvidence: blob.DefaultMaxSize, BlobDir: env("BLOB_DIR", filepath.Join(cfg.Data, "blobs")), Place: env("PLACE", "")}
+	if s := env("EVIDENCE_MAX_MB", ""); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 100_000 {
+			return ic, fmt.Errorf("BULWARK_EVIDENCE_MAX_MB must be a whole number of MiB from 1 to 100000")
+		}
+		ic.MaxEvidence = int64(n) << 20
+	}
+	ic.SMTP = notify.SMTPConfig{Addr: env("SMTP_ADDR", ""), From: env("SMTP_FROM", "bulwark@localhost"),
+		Username: env("SMTP_USER", ""), Password: env("SMTP_PASSWORD", ""), StartTLS: envBool("SMTP_STARTTLS", true)}
+	return ic, nil
+}
+
+// wireIncidents builds the blob store, the notification outbox and
+// dispatcher, and the incident service.
+func (a *App) wireIncidents(log *slog.Logger) error {
+	ic, err := loadIncidentConfig(a.Config)
+	if err != nil {
+		return err
+	}
+	blobs, err := blob.NewLocal(ic.BlobDir)
+	if err != nil {
+		return err
+	}
+	a.maxEvidence = ic.MaxEvidence
+	a.Notify = notify.NewOutbox(a.DB, a.Audit, a.now)
+	a.Dispatcher = notify.NewDispatcher(a.DB, notify.DispatchConfig{SMTP: ic.SMTP}, log, a.now)
+	a.Incidents = incident.NewService(incident.Deps{DB: a.DB, Audit: a.Audit, Blobs: blobs, Notifier: outboxNotifier{a.Notify}, Now: a.now},
+		incident.Config{MaxFileSize: ic.MaxEvidence, BaseURL: a.Config.BaseURL, Place: ic.Place})
+	return nil
+}
+
+// outboxNotifier adapts the notification outbox to the interface the
+// incident capability declares.
+type outboxNotifier struct{ o *notify.Outbox }
+
+func (n outboxNotifier) Notify(ctx context.Context, q store.Querier, x incident.Notification) error {
+	return n.o.Enqueue(ctx, q, notify.Message{Event: x.Event, Emails: x.Emails, Subject: x.Subject, Text: x.Text, Payload: x.Payload})
+}
+
+// largeBodyRoutes serves the upload routes with the evidence limit (plus
+// room for the multipart envelope) instead of the default body limit; the
+// blob store enforces the exact limit while streaming.
+func (a *App) largeBodyRoutes(mux *http.ServeMux) {
+	limit := a.maxEvidence + 1<<20
+	apiRoutes, pageRoutes := web.BodyLimit(limit)(a.API.Routes()), web.BodyLimit(limit)(a.UI.Routes())
+	for _, p := range api.LargeBodyRoutes() {
+		mux.Handle(p, apiRoutes)
+	}
+	for _, p := range ui.LargeBodyRoutes() {
+		mux.Handle(p, pageRoutes)
+	}
+}
+
+// runIncidentJobs watches deadlines and delivers notifications until ctx
+// ends.
+func (a *App) runIncidentJobs(ctx context.Context) {
+	go a.Dispatcher.Run(ctx, 10*time.Second)
+	a.Incidents.Watch(ctx, 5*time.Minute, func(err error) {
+		if !strings.Contains(err.Error(), "context canceled") {
+			a.Log.Warn("incident deadlines", "err", err)
+		}
+	})
+}

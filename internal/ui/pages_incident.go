@@ -1,0 +1,1154 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"bulwark/internal/access"
+	"bulwark/internal/agency"
+	"bulwark/internal/errs"
+	"bulwark/internal/incident"
+	"bulwark/internal/notify"
+)
+
+// The incident pages (issue 3).
+
+// LargeBodyRoutes are the page routes that take uploads; the app serves
+// them with the evidence size limit instead of the default body limit.
+func LargeBodyRoutes() []string {
+	return []string{"POST /incidents/{id}/files", "POST /incidents/{id}/reports/{rid}/document"}
+}
+
+func (h *Handler) incidentRoutes(handle func(string, handlerFunc)) {
+	if h.incidents == nil {
+		return
+	}
+	handle("GET /incidents", h.incidentList)
+	handle("GET /incidents/export", h.incidentExport)
+	handle("GET /incidents/new", h.incidentNew)
+	handle("POST /incidents", h.incidentCreate)
+	handle("GET /incidents/{id}", h.incidentShow)
+	handle("GET /incidents/{id}/edit", h.incidentEdit)
+	handle("POST /incidents/{id}", h.incidentUpdate)
+	handle("POST /incidents/{id}/status", h.incidentStatus)
+	handle("POST /incidents/{id}/tasks", h.incidentAddTask)
+	handle("POST /incidents/{id}/comments", h.incidentComment)
+	handle("POST /incidents/{id}/observables", h.incidentAddObservable)
+	handle("POST /incidents/{id}/observables/{oid}/indicator", h.incidentIndicator)
+	handle("POST /incidents/{id}/files", h.incidentUpload)
+	handle("GET /incidents/{id}/files/{fid}", h.incidentDownload)
+	handle("POST /incidents/{id}/checklist/{cid}", h.incidentCheck)
+	handle("POST /incidents/{id}/merge", h.incidentMerge)
+	handle("POST /incidents/{id}/links", h.incidentLink)
+	handle("GET /incidents/{id}/reports/new", h.reportNew)
+	handle("POST /incidents/{id}/reports", h.reportCreate)
+	handle("GET /incidents/{id}/reports/{rid}", h.reportShow)
+	handle("GET /incidents/{id}/reports/{rid}/pdf", h.reportPDF)
+	handle("POST /incidents/{id}/reports/{rid}/document", h.reportUpload)
+	handle("GET /incidents/{id}/reports/{rid}/document", h.reportDocument)
+	handle("POST /tasks/{id}", h.taskUpdate)
+	handle("GET /tasks", h.taskList)
+	handle("GET /incident-rules", h.ruleList)
+	handle("POST /incident-rules/{code}", h.ruleUpdate)
+	handle("GET /playbooks", h.playbookList)
+	handle("GET /incident-figures", h.figuresPage)
+	handle("GET /notifications", h.notificationsPage)
+	handle("POST /webhooks", h.webhookCreate)
+}
+
+// --- streamed multipart uploads and CSRF ---
+
+func isMultipart(r *http.Request) bool {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return mt == "multipart/form-data"
+}
+
+type multipartKey struct{}
+
+// multipartCSRF reads the CSRF token from the first part of a multipart
+// form (upload forms put it first) and keeps the reader for the handler, so
+// the file that follows is streamed to the blob store instead of being
+// parsed whole. A form whose first part is not the token gets no token,
+// and is refused.
+func multipartCSRF(r *http.Request) (string, *http.Request) {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return "", r
+	}
+	part, err := mr.NextPart()
+	if err != nil || part.FormName() != "csrf" {
+		return "", r
+	}
+	b, err := io.ReadAll(io.LimitReader(part, 256))
+	if err != nil {
+		return "", r
+	}
+	return string(b), r.WithContext(context.WithValue(r.Context(), multipartKey{}, mr))
+}
+
+func multipartFrom(r *http.Request) (*multipart.Reader, error) {
+	mr, _ := r.Context().Value(multipartKey{}).(*multipart.Reader)
+	if mr == nil {
+		return nil, errs.E(errs.Invalid, "send the file as multipart/form-data with the form's token first")
+	}
+	return mr, nil
+}
+
+// nextFilePart reads small text fields until the "file" part.
+func nextFilePart(mr *multipart.Reader) (*multipart.Part, map[string]string, error) {
+	fields := map[string]string{}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return nil, fields, errs.Field("file", "choose a file")
+		}
+		if err != nil {
+			return nil, fields, errs.Wrap(errs.Invalid, err, "the upload was cut short")
+		}
+		if part.FormName() == "file" {
+			if part.FileName() == "" {
+				return nil, fields, errs.Field("file", "choose a file")
+			}
+			return part, fields, nil
+		}
+		b, err := io.ReadAll(io.LimitReader(part, 4096))
+		if err != nil {
+			return nil, fields, errs.Wrap(errs.Invalid, err, "the upload was cut short")
+		}
+		fields[part.FormName()] = string(b)
+	}
+}
+
+// --- helpers ---
+
+func (h *Handler) incidentPath(id int64) string { return "/incidents/" + strconv.FormatInt(id, 10) }
+
+func pathInt(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errs.E(errs.NotFound, "not found")
+	}
+	return id, nil
+}
+
+// localTime parses a datetime-local value in the province's zone.
+func (h *Handler) localTime(field, s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, h.incidents.Location()); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, errs.Field(field, "must be a date and time")
+}
+
+func (h *Handler) agencyChoices(r *http.Request) []agency.Agency {
+	list, _, _ := h.agencies.ListAgencies(r.Context(), agency.AgencyFilter{Limit: 1000})
+	return list
+}
+
+// incidentView is an incident with what the page needs around it.
+type incidentForm struct {
+	Page
+	In         incident.Input
+	DetectedAt string
+	ID         int64
+	Categories []incident.Category
+	Severities []incident.Severity
+	TLPs       []access.TLP
+	PAPs       []incident.PAP
+	Effects    []incident.Effect
+	Playbooks  []incident.Playbook
+	Agencies   []agency.Agency
+	Levels     []int
+}
+
+func (h *Handler) incidentFormPage(r *http.Request, p Page, in incident.Input, id int64) incidentForm {
+	pbs, _ := h.incidents.Playbooks(r.Context(), false)
+	det := ""
+	if !in.DetectedAt.IsZero() {
+		det = in.DetectedAt.In(h.incidents.Location()).Format("2006-01-02T15:04")
+	}
+	return incidentForm{Page: p, In: in, DetectedAt: det, ID: id, Categories: incident.Taxonomy, Severities: incident.Severities,
+		TLPs: access.TLPs, PAPs: incident.PAPs, Effects: incident.Effects, Playbooks: pbs, Agencies: h.agencyChoices(r), Levels: []int{0, 1, 2, 3, 4, 5}}
+}
+
+func (h *Handler) incidentInput(r *http.Request) (incident.Input, error) {
+	if err := r.ParseForm(); err != nil {
+		return incident.Input{}, err
+	}
+	f := r.PostForm
+	level, _ := strconv.Atoi(f.Get("system_level"))
+	in := incident.Input{
+		Title: f.Get("title"), Description: f.Get("description"), Category: f.Get("category"), Severity: incident.Severity(f.Get("severity")),
+		SystemLevel: level, BeyondCapacity: f.Get("beyond_capacity") == "1", TLP: access.TLP(f.Get("tlp")), PAP: incident.PAP(f.Get("pap")),
+		ReporterName: f.Get("reporter_name"), ReporterContact: f.Get("reporter_contact"), Operator: f.Get("operator"),
+		SystemOwner: f.Get("system_owner"), AffectedSystems: f.Get("affected_systems"), AffectedAddrs: f.Get("affected_addresses"),
+		Provider: f.Get("provider"), ImpactHarm: f.Get("impact_harm"), ImpactSpread: f.Get("impact_spread"), ImpactOps: f.Get("impact_operations"),
+		Measures: f.Get("measures"), Lessons: f.Get("lessons"), Playbook: f.Get("playbook"),
+	}
+	for _, e := range f["effects"] {
+		in.Effects = append(in.Effects, incident.Effect(e))
+	}
+	if len(in.Effects) > 10 {
+		in.Effects = in.Effects[:10]
+	}
+	for _, a := range f["participants"] {
+		if id, err := strconv.ParseInt(a, 10, 64); err == nil && len(in.Participants) < 50 {
+			in.Participants = append(in.Participants, id)
+		}
+	}
+	det, err := h.localTime("detected_at", f.Get("detected_at"))
+	in.DetectedAt = det
+	return in, err
+}
+
+// --- list, export ---
+
+type incidentListPage struct {
+	Page
+	Items      []incident.Incident
+	Total      int
+	Pager      pager
+	F          url.Values
+	Statuses   []incident.Status
+	Severities []incident.Severity
+	Classes    []string
+	Agencies   []agency.Agency
+	ExportCSV  string
+	ExportXLSX string
+}
+
+func (h *Handler) listFilter(r *http.Request) (incident.Filter, url.Values, error) {
+	q := r.URL.Query()
+	f := incident.Filter{Status: incident.Status(q.Get("status")), Severity: incident.Severity(q.Get("severity")), Category: q.Get("category"),
+		Query: q.Get("q"), Overdue: q.Get("overdue") == "1", Serious: q.Get("serious") == "1"}
+	f.AgencyID, _ = strconv.ParseInt(q.Get("agency"), 10, 64)
+	var err error
+	if f.From, err = h.localTime("from", q.Get("from")); err != nil {
+		return f, q, err
+	}
+	if f.To, err = h.localTime("to", q.Get("to")); err != nil {
+		return f, q, err
+	}
+	keep := url.Values{}
+	for _, k := range []string{"status", "severity", "category", "q", "overdue", "serious", "agency", "from", "to"} {
+		if v := q.Get(k); v != "" {
+			keep.Set(k, v)
+		}
+	}
+	return f, keep, nil
+}
+
+func classes() []string {
+	var out []string
+	for _, c := range incident.Taxonomy {
+		if !slices.Contains(out, c.Class) {
+			out = append(out, c.Class)
+		}
+	}
+	return out
+}
+
+func (h *Handler) incidentList(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	p := h.page(r, "", "incidents")
+	p.Title = p.L.T("inc.list_title")
+	f, keep, err := h.listFilter(r)
+	data := incidentListPage{Page: p, F: keep, Statuses: incident.Statuses, Severities: incident.Severities, Classes: classes(), Agencies: h.agencyChoices(r)}
+	if err == nil {
+		f.Limit, f.Offset = pageSize, offsetOf(r)
+		data.Items, data.Total, err = h.incidents.List(r.Context(), f)
+	}
+	if err != nil {
+		if !formError(&data.Page, err) {
+			return err
+		}
+		return h.render(w, http.StatusBadRequest, "incidents", data)
+	}
+	data.Pager = pager{Total: data.Total, Offset: f.Offset, Limit: pageSize, Base: "/incidents?" + keep.Encode()}
+	exp := url.Values{}
+	for k, v := range keep {
+		exp[k] = v
+	}
+	exp.Set("format", "csv")
+	data.ExportCSV = "/incidents/export?" + exp.Encode()
+	exp.Set("format", "xlsx")
+	data.ExportXLSX = "/incidents/export?" + exp.Encode()
+	return h.render(w, http.StatusOK, "incidents", data)
+}
+
+func (h *Handler) incidentExport(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	f, _, err := h.listFilter(r)
+	if err != nil {
+		return err
+	}
+	var all []incident.Incident
+	for f.Offset = 0; f.Offset < 10000; f.Offset += 500 {
+		f.Limit = 500
+		list, total, err := h.incidents.List(r.Context(), f)
+		if err != nil {
+			return err
+		}
+		all = append(all, list...)
+		if f.Offset+len(list) >= total || len(list) == 0 {
+			break
+		}
+	}
+	var buf bytes.Buffer
+	name := "su-co-" + h.now().In(h.incidents.Location()).Format("20060102")
+	if r.URL.Query().Get("format") == "xlsx" {
+		if err := incident.WriteXLSX(&buf, all, h.incidents.Location()); err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		name += ".xlsx"
+	} else {
+		if err := incident.WriteCSV(&buf, all, h.incidents.Location()); err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		name += ".csv"
+	}
+	attachment(w, name)
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+// attachment makes a response a download that is never rendered.
+func attachment(w http.ResponseWriter, name string) {
+	ascii := strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
+			return '_'
+		}
+		return r
+	}, name)
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, ascii, url.PathEscape(name)))
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'")
+	w.Header().Set("Cache-Control", "no-store")
+}
+
+// --- create, edit ---
+
+func (h *Handler) incidentNew(w http.ResponseWriter, r *http.Request) error {
+	u, err := requireUser(r)
+	if err != nil {
+		return err
+	}
+	if !incident.CanReport(u) {
+		return access.Deny("report an incident")
+	}
+	p := h.page(r, "", "incidents")
+	p.Title = p.L.T("inc.new_title")
+	in := incident.Input{Severity: incident.SeverityMedium, TLP: access.Amber, PAP: incident.PAPAmber, DetectedAt: h.now(), ReporterName: u.Name, ReporterContact: u.Email}
+	if pb := r.URL.Query().Get("playbook"); pb != "" {
+		if got, err := h.incidents.Playbook(r.Context(), pb); err == nil {
+			in.Playbook, in.Category, in.Severity = got.Code, got.Category, got.Severity
+		}
+	}
+	return h.render(w, http.StatusOK, "incident_form", h.incidentFormPage(r, p, in, 0))
+}
+
+func (h *Handler) incidentCreate(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	in, err := h.incidentInput(r)
+	var inc incident.Incident
+	if err == nil {
+		inc, err = h.incidents.Create(r.Context(), in)
+	}
+	if err != nil {
+		p := h.page(r, "", "incidents")
+		p.Title = p.L.T("inc.new_title")
+		if !formError(&p, err) {
+			return err
+		}
+		return h.render(w, http.StatusBadRequest, "incident_form", h.incidentFormPage(r, p, in, 0))
+	}
+	return redirect(w, r, withFlash(h.incidentPath(inc.ID), "flash.saved"))
+}
+
+func inputOf(inc incident.Incident) incident.Input {
+	return incident.Input{Title: inc.Title, Description: inc.Description, Category: inc.Category, Severity: inc.Severity,
+		SystemLevel: inc.SystemLevel, Effects: inc.Effects, BeyondCapacity: inc.Beyond, TLP: inc.TLP, PAP: inc.PAP,
+		ReporterName: inc.ReporterName, ReporterContact: inc.ReporterContact, Operator: inc.Operator, SystemOwner: inc.SystemOwner,
+		AffectedSystems: inc.AffectedSystems, AffectedAddrs: inc.AffectedAddrs, Provider: inc.Provider, ImpactHarm: inc.ImpactHarm,
+		ImpactSpread: inc.ImpactSpread, ImpactOps: inc.ImpactOps, Measures: inc.Measures, Lessons: inc.Lessons, DetectedAt: inc.DetectedAt}
+}
+
+func (h *Handler) incidentEdit(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	inc, err := h.incidents.Get(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	p := h.page(r, inc.Ref, "incidents")
+	return h.render(w, http.StatusOK, "incident_form", h.incidentFormPage(r, p, inputOf(inc), id))
+}
+
+func (h *Handler) incidentUpdate(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	in, err := h.incidentInput(r)
+	if err == nil {
+		_, err = h.incidents.Update(r.Context(), id, in)
+	}
+	if err != nil {
+		p := h.page(r, "", "incidents")
+		if !formError(&p, err) {
+			return err
+		}
+		return h.render(w, http.StatusBadRequest, "incident_form", h.incidentFormPage(r, p, in, id))
+	}
+	return redirect(w, r, withFlash(h.incidentPath(id), "flash.saved"))
+}
+
+// --- the incident page ---
+
+type incidentPage struct {
+	Page
+	I           incident.Incident
+	Description template.HTML
+	Perm        incident.Permissions
+	Next        []incident.Status
+	Tasks       []incident.Task
+	Reports     []incident.Report
+	Observables []incident.Observable
+	Files       []incident.File
+	Checklist   []incident.CheckItem
+	Links       []incident.Link
+	Journal     []journalLine
+	Deadlines   []incident.Deadline
+	Agencies    []agency.Agency
+	ReportKinds []incident.ReportKind
+	ObsTypes    []string
+	TLPs        []access.TLP
+	TaskStatus  []incident.TaskStatus
+	MyAgency    int64
+	MaxFileMiB  int64
+	HasClosing  bool
+	Class, Type string
+}
+
+type journalLine struct {
+	incident.Entry
+	HTML template.HTML
+}
+
+func (h *Handler) incidentShow(w http.ResponseWriter, r *http.Request) error {
+	u, err := requireUser(r)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	return h.renderIncident(w, r, u, id, http.StatusOK, nil)
+}
+
+// renderIncident shows the incident page, with a form error when one of
+// its forms was refused.
+func (h *Handler) renderIncident(w http.ResponseWriter, r *http.Request, u *access.Principal, id int64, status int, formErr error) error {
+	ctx := r.Context()
+	inc, err := h.incidents.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	p := h.page(r, inc.Ref+" · "+inc.Title, "incidents")
+	if formErr != nil && !formError(&p, formErr) {
+		p.Error = errs.Message(formErr)
+	}
+	d := incidentPage{Page: p, I: inc, Description: incident.RenderMarkdown(inc.Description), Perm: incident.PermissionsFor(u, &inc),
+		Next: incident.NextStatuses(u, &inc), ReportKinds: incident.ReportKinds, TLPs: access.TLPs, TaskStatus: incident.TaskStatuses,
+		MyAgency: u.AgencyID, MaxFileMiB: h.incidents.MaxFileSize() >> 20}
+	d.Class, d.Type, _ = strings.Cut(inc.Category, "/")
+	for _, t := range incident.ObservableTypes {
+		d.ObsTypes = append(d.ObsTypes, string(t))
+	}
+	if d.Tasks, err = h.incidents.Tasks(ctx, id); err != nil {
+		return err
+	}
+	if d.Reports, err = h.incidents.Reports(ctx, id); err != nil {
+		return err
+	}
+	for _, rep := range d.Reports {
+		d.HasClosing = d.HasClosing || rep.Kind == incident.ReportClosing
+	}
+	if d.Observables, err = h.incidents.Observables(ctx, id); err != nil {
+		return err
+	}
+	if d.Files, err = h.incidents.Files(ctx, id); err != nil {
+		return err
+	}
+	if d.Checklist, err = h.incidents.Checklist(ctx, id); err != nil {
+		return err
+	}
+	if d.Links, err = h.incidents.Links(ctx, id); err != nil {
+		return err
+	}
+	if d.Deadlines, err = h.incidents.Deadlines(ctx, id); err != nil {
+		return err
+	}
+	j, err := h.incidents.Journal(ctx, id)
+	if err != nil {
+		return err
+	}
+	for i := len(j) - 1; i >= 0; i-- { // newest first
+		line := journalLine{Entry: j[i]}
+		if j[i].Kind == incident.JournalComment {
+			line.HTML = incident.RenderMarkdown(j[i].Body)
+		}
+		d.Journal = append(d.Journal, line)
+	}
+	if d.Perm.Coordinate {
+		d.Agencies = h.agencyChoices(r)
+	}
+	return h.render(w, status, "incident", d)
+}
+
+// back returns to the incident page after a form, or shows it again with
+// the form's error.
+func (h *Handler) back(w http.ResponseWriter, r *http.Request, id int64, err error, flash string) error {
+	if err == nil {
+		return redirect(w, r, withFlash(h.incidentPath(id), flash))
+	}
+	k := errs.KindOf(err)
+	if k != errs.Invalid && k != errs.Conflict && k != errs.TooLarge {
+		return err
+	}
+	u, uerr := requireUser(r)
+	if uerr != nil {
+		return uerr
+	}
+	return h.renderIncident(w, r, u, id, statusOf(k), err)
+}
+
+func statusOf(k errs.Kind) int {
+	switch k {
+	case errs.Conflict:
+		return http.StatusConflict
+	case errs.TooLarge:
+		return http.StatusRequestEntityTooLarge
+	}
+	return http.StatusBadRequest
+}
+
+func (h *Handler) incidentStatus(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	_, err = h.incidents.Transition(r.Context(), id, incident.Status(r.PostFormValue("status")), r.PostFormValue("note"))
+	return h.back(w, r, id, err, "flash.saved")
+}
+
+func (h *Handler) incidentAddTask(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	in := incident.TaskInput{Title: r.PostFormValue("title"), Description: r.PostFormValue("description")}
+	in.AgencyID, _ = strconv.ParseInt(r.PostFormValue("agency_id"), 10, 64)
+	due, err := h.localTime("due_at", r.PostFormValue("due_at"))
+	if err == nil {
+		if !due.IsZero() {
+			in.DueAt = &due
+		}
+		_, err = h.incidents.AddTask(r.Context(), id, in)
+	}
+	return h.back(w, r, id, err, "flash.saved")
+}
+
+func (h *Handler) taskUpdate(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	tid, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	t, err := h.incidents.UpdateTask(r.Context(), tid, incident.TaskUpdate{Status: incident.TaskStatus(r.PostFormValue("status")), Result: r.PostFormValue("result")})
+	back := formInt(r, "incident_id")
+	if err != nil && back > 0 {
+		return h.back(w, r, back, err, "")
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(w, r, withFlash(h.incidentPath(t.IncidentID), "flash.saved"))
+}
+
+func (h *Handler) incidentComment(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	_, err = h.incidents.Comment(r.Context(), id, r.PostFormValue("body"))
+	return h.back(w, r, id, err, "flash.saved")
+}
+
+func (h *Handler) incidentAddObservable(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	_, err = h.incidents.AddObservable(r.Context(), id, incident.ObservableInput{Type: r.PostFormValue("type"), Value: r.PostFormValue("value"),
+		TLP: access.TLP(r.PostFormValue("tlp")), IsIndicator: r.PostFormValue("is_indicator") == "1", Note: r.PostFormValue("note")})
+	return h.back(w, r, id, err, "flash.saved")
+}
+
+func (h *Handler) incidentIndicator(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	oid, err := pathInt(r, "oid")
+	if err != nil {
+		return err
+	}
+	_, err = h.incidents.SetIndicator(r.Context(), id, oid, r.PostFormValue("is_indicator") == "1")
+	return h.back(w, r, id, err, "flash.saved")
+}
+
+func (h *Handler) incidentUpload(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	mr, err := multipartFrom(r)
+	if err != nil {
+		return h.back(w, r, id, err, "")
+	}
+	part, fields, err := nextFilePart(mr)
+	if err == nil {
+		_, err = h.incidents.AddFile(r.Context(), id, part.FileName(), part.Header.Get("Content-Type"), fields["note"], part)
+	}
+	if errs.KindOf(err) == errs.Internal {
+		err = uploadErr(err)
+	}
+	return h.back(w, r, id, err, "flash.uploaded")
+}
+
+// uploadErr turns the route's body limit into the size error.
+func uploadErr(err error) error {
+	var mbe *http.MaxBytesError
+	if err != nil && errors.As(err, &mbe) {
+		return errs.E(errs.TooLarge, "the file is larger than the limit of %d bytes", mbe.Limit)
+	}
+	return err
+}
+
+func (h *Handler) incidentDownload(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	fid, err := pathInt(r, "fid")
+	if err != nil {
+		return err
+	}
+	rc, f, err := h.incidents.OpenFile(r.Context(), id, fid)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", strconv.FormatInt(f.Size, 10))
+	attachment(w, f.Name)
+	_, err = io.Copy(w, rc)
+	return err
+}
+
+func (h *Handler) incidentCheck(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	cid, err := pathInt(r, "cid")
+	if err != nil {
+		return err
+	}
+	err = h.incidents.CheckItemDone(r.Context(), id, cid, r.PostFormValue("done") == "1")
+	return h.back(w, r, id, err, "flash.saved")
+}
+
+func (h *Handler) otherRef(r *http.Request, field string) (int64, error) {
+	ref := strings.TrimSpace(r.PostFormValue(field))
+	if ref == "" {
+		return 0, errs.Field(field, "give the other incident's reference, e.g. SC-2026-0001")
+	}
+	id, err := h.incidents.ByRef(r.Context(), ref)
+	if errs.Is(err, errs.NotFound) {
+		return 0, errs.Field(field, "no incident %s that you can see", ref)
+	}
+	return id, err
+}
+
+func (h *Handler) incidentMerge(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	into, err := h.otherRef(r, "into_ref")
+	if err == nil {
+		_, err = h.incidents.Merge(r.Context(), id, into, r.PostFormValue("note"))
+	}
+	return h.back(w, r, id, err, "flash.saved")
+}
+
+func (h *Handler) incidentLink(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	other, err := h.otherRef(r, "other_ref")
+	if err == nil {
+		err = h.incidents.LinkIncidents(r.Context(), id, other, r.PostFormValue("note"))
+	}
+	return h.back(w, r, id, err, "flash.saved")
+}
+
+// --- reports ---
+
+type reportFormPage struct {
+	Page
+	I        incident.Incident
+	R        incident.ReportInput
+	Detected string
+	Kinds    []incident.ReportKind
+	TitleVI  string
+}
+
+func (h *Handler) reportNew(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	kind := incident.ReportKind(r.URL.Query().Get("kind"))
+	if !slices.Contains(incident.ReportKinds, kind) {
+		kind = incident.ReportNotification
+	}
+	inc, err := h.incidents.Get(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	d, err := h.incidents.Draft(r.Context(), id, kind)
+	if err != nil {
+		return err
+	}
+	if u := access.From(r.Context()); u != nil {
+		d.Signer = u.Name
+	}
+	return h.render(w, http.StatusOK, "incident_report_form", h.reportForm(r, inc, d))
+}
+
+func (h *Handler) reportForm(r *http.Request, inc incident.Incident, d incident.ReportInput) reportFormPage {
+	p := h.page(r, inc.Ref, "incidents")
+	det := ""
+	if d.DetectedAt != nil {
+		det = d.DetectedAt.In(h.incidents.Location()).Format("2006-01-02T15:04")
+	}
+	return reportFormPage{Page: p, I: inc, R: d, Detected: det, Kinds: incident.ReportKinds, TitleVI: incident.ReportTitleVI[d.Kind]}
+}
+
+func (h *Handler) reportCreate(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	f := func(k string) string { return r.PostFormValue(k) }
+	in := incident.ReportInput{Kind: incident.ReportKind(f("kind")), ReporterOrg: f("reporter_org"), ReporterPerson: f("reporter_person"),
+		ReporterContact: f("reporter_contact"), SystemName: f("system_name"), SystemAddress: f("system_address"), Operator: f("operator"),
+		SystemOwner: f("system_owner"), IncidentType: f("incident_type"), Symptoms: f("symptoms"), Harm: f("harm"), Spread: f("spread"),
+		Impact: f("impact"), Provider: f("provider"), Measures: f("measures"), Helpers: f("helpers"), Results: f("results"),
+		Recommendations: f("recommendations"), Signer: f("signer"), SignerTitle: f("signer_title"), SignedOn: f("signed_on")}
+	det, err := h.localTime("detected_at", f("detected_at"))
+	var rep incident.Report
+	if err == nil {
+		if !det.IsZero() {
+			in.DetectedAt = &det
+		}
+		rep, err = h.incidents.AddReport(r.Context(), id, in)
+	}
+	if err != nil {
+		inc, gerr := h.incidents.Get(r.Context(), id)
+		if gerr != nil {
+			return gerr
+		}
+		d := h.reportForm(r, inc, in)
+		if !formError(&d.Page, err) {
+			return err
+		}
+		return h.render(w, http.StatusBadRequest, "incident_report_form", d)
+	}
+	return redirect(w, r, withFlash(fmt.Sprintf("/incidents/%d/reports/%d", id, rep.ID), "flash.saved"))
+}
+
+type reportPage struct {
+	Page
+	I       incident.Incident
+	R       incident.Report
+	TitleVI string
+	Signed  string
+	Perm    incident.Permissions
+}
+
+func (h *Handler) reportOf(r *http.Request) (incident.Incident, incident.Report, error) {
+	if _, err := requireUser(r); err != nil {
+		return incident.Incident{}, incident.Report{}, err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return incident.Incident{}, incident.Report{}, err
+	}
+	rid, err := pathInt(r, "rid")
+	if err != nil {
+		return incident.Incident{}, incident.Report{}, err
+	}
+	return h.incidents.Report(r.Context(), id, rid)
+}
+
+func (h *Handler) reportShow(w http.ResponseWriter, r *http.Request) error {
+	inc, rep, err := h.reportOf(r)
+	if err != nil {
+		return err
+	}
+	p := h.page(r, incident.ReportTitleVI[rep.Kind]+" · "+inc.Ref, "incidents")
+	signed := rep.SignedOn
+	if t, err := time.Parse("2006-01-02", rep.SignedOn); err == nil {
+		signed = fmt.Sprintf("ngày %d tháng %d năm %d", t.Day(), int(t.Month()), t.Year())
+	}
+	return h.render(w, http.StatusOK, "incident_report", reportPage{Page: p, I: inc, R: rep, TitleVI: incident.ReportTitleVI[rep.Kind],
+		Signed: signed, Perm: incident.PermissionsFor(access.From(r.Context()), &inc)})
+}
+
+func (h *Handler) reportPDF(w http.ResponseWriter, r *http.Request) error {
+	inc, rep, err := h.reportOf(r)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := h.incidents.WriteReportPDF(&buf, inc, rep); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	attachment(w, fmt.Sprintf("%s-%s-%d.pdf", inc.Ref, rep.Kind, rep.ID))
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+func (h *Handler) reportUpload(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	rid, err := pathInt(r, "rid")
+	if err != nil {
+		return err
+	}
+	mr, err := multipartFrom(r)
+	if err != nil {
+		return err
+	}
+	part, _, err := nextFilePart(mr)
+	if err == nil {
+		_, err = h.incidents.AttachDocument(r.Context(), id, rid, part.FileName(), part)
+	}
+	if err != nil {
+		return uploadErr(err)
+	}
+	return redirect(w, r, withFlash(fmt.Sprintf("/incidents/%d/reports/%d", id, rid), "flash.uploaded"))
+}
+
+func (h *Handler) reportDocument(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	rid, err := pathInt(r, "rid")
+	if err != nil {
+		return err
+	}
+	rc, rep, err := h.incidents.OpenDocument(r.Context(), id, rid)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", strconv.FormatInt(rep.DocumentSize, 10))
+	attachment(w, rep.DocumentName)
+	_, err = io.Copy(w, rc)
+	return err
+}
+
+// --- tasks, rules, playbooks, figures, notifications ---
+
+type taskListPage struct {
+	Page
+	Tasks  []incident.Task
+	Status string
+	Pager  pager
+}
+
+func (h *Handler) taskList(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	st := r.URL.Query().Get("status")
+	off := offsetOf(r)
+	list, total, err := h.incidents.MyTasks(r.Context(), incident.TaskFilter{Status: incident.TaskStatus(st), Limit: pageSize, Offset: off})
+	if err != nil {
+		return err
+	}
+	p := h.page(r, "", "incidents")
+	p.Title = p.L.T("inc.tasks_title")
+	return h.render(w, http.StatusOK, "incident_tasks", taskListPage{Page: p, Tasks: list, Status: st,
+		Pager: pager{Total: total, Offset: off, Limit: pageSize, Base: "/tasks?" + url.Values{"status": {st}}.Encode()}})
+}
+
+type rulesPage struct {
+	Page
+	Rules []incident.Rule
+}
+
+func (h *Handler) ruleList(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	rules, err := h.incidents.Rules(r.Context())
+	if err != nil {
+		return err
+	}
+	p := h.page(r, "", "incidents")
+	p.Title = p.L.T("inc.rules_title")
+	return h.render(w, http.StatusOK, "incident_rules", rulesPage{Page: p, Rules: rules})
+}
+
+func (h *Handler) ruleUpdate(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	minutes, _ := strconv.Atoi(r.PostFormValue("minutes"))
+	if _, err := h.incidents.UpdateRule(r.Context(), r.PathValue("code"), minutes, r.PostFormValue("active") == "1"); err != nil {
+		if errs.KindOf(err) != errs.Invalid {
+			return err
+		}
+		return redirect(w, r, "/incident-rules?flash=flash.invalid")
+	}
+	return redirect(w, r, withFlash("/incident-rules", "flash.saved"))
+}
+
+type playbooksPage struct {
+	Page
+	Playbooks []incident.Playbook
+}
+
+func (h *Handler) playbookList(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	list, err := h.incidents.Playbooks(r.Context(), true)
+	if err != nil {
+		return err
+	}
+	p := h.page(r, "", "incidents")
+	p.Title = p.L.T("inc.playbooks_title")
+	return h.render(w, http.StatusOK, "incident_playbooks", playbooksPage{Page: p, Playbooks: list})
+}
+
+type figuresPage struct {
+	Page
+	F    incident.Figures
+	Year int
+	JSON template.JS
+}
+
+func (h *Handler) figuresPage(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	loc := h.incidents.Location()
+	year, err := strconv.Atoi(r.URL.Query().Get("year"))
+	if err != nil || year < 2000 || year > 2200 {
+		year = h.now().In(loc).Year()
+	}
+	from := time.Date(year, 1, 1, 0, 0, 0, 0, loc)
+	f, err := h.incidents.Figures(r.Context(), from, from.AddDate(1, 0, 0))
+	if err != nil {
+		return err
+	}
+	p := h.page(r, "", "incidents")
+	p.Title = p.L.T("inc.figures_title")
+	s := series{Label: p.L.T("inc.figures_by_month")}
+	for _, c := range f.ByMonth {
+		s.Labels = append(s.Labels, c.Key[5:])
+		s.Values = append(s.Values, c.Count)
+	}
+	b, _ := json.Marshal(s)
+	return h.render(w, http.StatusOK, "incident_figures", figuresPage{Page: p, F: f, Year: year, JSON: template.JS(b)})
+}
+
+type notificationsPage struct {
+	Page
+	Webhooks   []notify.Webhook
+	Deliveries []notify.Delivery
+	Created    *notify.Webhook
+	Pager      pager
+}
+
+func (h *Handler) notificationsPage(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	return h.renderNotifications(w, r, http.StatusOK, nil, nil)
+}
+
+func (h *Handler) renderNotifications(w http.ResponseWriter, r *http.Request, status int, created *notify.Webhook, formErr error) error {
+	if h.notify == nil {
+		return errs.E(errs.NotFound, "notifications are not configured")
+	}
+	hooks, err := h.notify.Webhooks(r.Context())
+	if err != nil {
+		return err
+	}
+	off := offsetOf(r)
+	dl, total, err := h.notify.Deliveries(r.Context(), pageSize, off)
+	if err != nil {
+		return err
+	}
+	p := h.page(r, "", "incidents")
+	p.Title = p.L.T("inc.notifications_title")
+	if formErr != nil && !formError(&p, formErr) {
+		return formErr
+	}
+	return h.render(w, status, "incident_notifications", notificationsPage{Page: p, Webhooks: hooks, Deliveries: dl, Created: created,
+		Pager: pager{Total: total, Offset: off, Limit: pageSize, Base: "/notifications"}})
+}
+
+func (h *Handler) webhookCreate(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	if h.notify == nil {
+		return errs.E(errs.NotFound, "notifications are not configured")
+	}
+	var events []string
+	for _, e := range strings.Fields(strings.ReplaceAll(r.PostFormValue("events"), ",", " ")) {
+		events = append(events, e)
+	}
+	hook, err := h.notify.CreateWebhook(r.Context(), r.PostFormValue("name"), r.PostFormValue("url"), events)
+	if err != nil {
+		return h.renderNotifications(w, r, http.StatusBadRequest, nil, err)
+	}
+	return h.renderNotifications(w, r, http.StatusOK, &hook, nil)
+}
+
+// --- dashboard ---
+
+// overdueIncidents is the dashboard's list of incidents past a deadline.
+func (h *Handler) overdueIncidents(r *http.Request) ([]incident.Incident, int) {
+	if h.incidents == nil {
+		return nil, 0
+	}
+	list, n, err := h.incidents.Overdue(r.Context(), 10)
+	if err != nil {
+		h.log.Warn("dashboard overdue incidents", "err", err)
+		return nil, 0
+	}
+	return list, n
+}
+
+// ictTime shows a time in the province's zone (UTC+7), for templates.
+func ictTime(t any) string {
+	loc := time.FixedZone("ICT", 7*3600)
+	switch v := t.(type) {
+	case time.Time:
+		if v.IsZero() {
+			return ""
+		}
+		return v.In(loc).Format("02/01/2006 15:04")
+	case *time.Time:
+		if v == nil || v.IsZero() {
+			return ""
+		}
+		return v.In(loc).Format("02/01/2006 15:04")
+	}
+	return ""
+}
