@@ -12,7 +12,7 @@ import (
 // recordHandoffs keeps the indicators of a confirmed domain: the domain
 // itself and each reported URL on it. Values already handed over are not
 // repeated.
-func (s *Service) recordHandoffs(ctx context.Context, tx *store.Tx, sb Subject, now time.Time) ([]Indicator, error) {
+func (s *Service) recordHandoffs(ctx context.Context, tx *store.Tx, sb Subject, agencyID int64, now time.Time) ([]Indicator, error) {
 	vals := [][2]string{{"domain", sb.Value}}
 	rows, err := tx.Query(ctx, `SELECT detail FROM fraud_report_subjects WHERE subject_id = ? AND detail <> ''`, sb.ID)
 	if err != nil {
@@ -38,11 +38,15 @@ func (s *Service) recordHandoffs(ctx context.Context, tx *store.Tx, sb Subject, 
 	}
 	var out []Indicator
 	for _, v := range vals {
-		if _, err := tx.Exec(ctx, `INSERT INTO fraud_handoffs (subject_id, type, value, tlp, created_at) VALUES (?, ?, ?, 'CLEAR', ?)
-			ON CONFLICT (type, value) DO UPDATE SET delivered = FALSE`, sb.ID, v[0], v[1], now); err != nil {
+		var agency any
+		if agencyID != 0 {
+			agency = agencyID
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO fraud_handoffs (subject_id, type, value, tlp, created_at, agency_id) VALUES (?, ?, ?, 'CLEAR', ?, ?)
+			ON CONFLICT (type, value) DO UPDATE SET delivered = FALSE, agency_id = excluded.agency_id`, sb.ID, v[0], v[1], now, agency); err != nil {
 			return nil, fmt.Errorf("handoff: %w", err)
 		}
-		out = append(out, Indicator{Type: v[0], Value: v[1], TLP: "CLEAR", SubjectID: sb.ID, ConfirmedAt: now,
+		out = append(out, Indicator{Type: v[0], Value: v[1], TLP: "CLEAR", SubjectID: sb.ID, ConfirmedAt: now, AgencyID: agencyID,
 			Description: "Confirmed phishing site reported to the provincial police (fraud subject " + fmt.Sprint(sb.ID) + ")"})
 	}
 	return out, nil
@@ -72,7 +76,7 @@ func (s *Service) DeliverPending(ctx context.Context) (int, error) {
 	if s.sink == nil {
 		return 0, nil
 	}
-	rows, err := s.db.Query(ctx, `SELECT h.subject_id, h.type, h.value, h.created_at FROM fraud_handoffs h JOIN fraud_subjects s ON s.id = h.subject_id
+	rows, err := s.db.Query(ctx, `SELECT h.subject_id, h.type, h.value, h.created_at, COALESCE(h.agency_id, 0) FROM fraud_handoffs h JOIN fraud_subjects s ON s.id = h.subject_id
 		WHERE h.delivered = FALSE AND s.status = ? ORDER BY h.id LIMIT 1000`, string(StatusConfirmed))
 	if err != nil {
 		return 0, fmt.Errorf("fraud: pending hand-offs: %w", err)
@@ -80,7 +84,7 @@ func (s *Service) DeliverPending(ctx context.Context) (int, error) {
 	var inds []Indicator
 	for rows.Next() {
 		var ind Indicator
-		if err := rows.Scan(&ind.SubjectID, &ind.Type, &ind.Value, &ind.ConfirmedAt); err != nil {
+		if err := rows.Scan(&ind.SubjectID, &ind.Type, &ind.Value, &ind.ConfirmedAt, &ind.AgencyID); err != nil {
 			rows.Close()
 			return 0, fmt.Errorf("fraud: pending hand-offs: %w", err)
 		}

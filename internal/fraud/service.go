@@ -27,6 +27,9 @@ type Indicator struct {
 	Description string
 	SubjectID   int64
 	ConfirmedAt time.Time
+	// AgencyID is the agency of the analyst who confirmed the subject: it
+	// owns the indicator in threat intelligence.
+	AgencyID int64
 }
 
 // IndicatorSink takes confirmed phishing domains and URLs as indicators.

@@ -239,7 +239,7 @@ func (s *Service) Decide(ctx context.Context, id int64, d Decision) (Subject, er
 					return err
 				}
 			case KindDomain:
-				if handoffs, err = s.recordHandoffs(ctx, tx, sb, now); err != nil {
+				if handoffs, err = s.recordHandoffs(ctx, tx, sb, p.AgencyID, now); err != nil {
 					return err
 				}
 			}
