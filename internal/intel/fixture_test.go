@@ -70,9 +70,19 @@ func (f *fixture) as(code string, roles ...access.Role) context.Context {
 func (f *fixture) advance(d time.Duration) { *f.clockAt = f.clockAt.Add(d) }
 
 func each(t *testing.T, fn func(t *testing.T, f *fixture)) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) { fn(t, newFixture(t, db)) })
+	t.Run("sqlite", func(t *testing.T) { fn(t, newFixture(t, storetest.SQLite(t))) })
+	t.Run("postgres", func(t *testing.T) { fn(t, newFixture(t, emptiedPG(t))) })
 }
 
 func intp(n int) *int { return &n }
 
 func tp(t time.Time) *time.Time { return &t }
+
+// freshDB returns an empty database of the same engine as f's.
+func freshDB(t *testing.T, f *fixture) *store.DB {
+	t.Helper()
+	if f.db.Dialect() == store.Postgres {
+		return storetest.Postgres(t)
+	}
+	return storetest.SQLite(t)
+}

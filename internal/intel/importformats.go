@@ -348,8 +348,6 @@ func (imp *importer) csvFile(ctx context.Context, r io.Reader) error {
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
-		line, _ := cr.FieldPos(0)
-		where := fmt.Sprintf("line %d", line)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
@@ -366,6 +364,8 @@ func (imp *importer) csvFile(ctx context.Context, r io.Reader) error {
 			}
 			return errs.Wrap(errs.Invalid, err, "the CSV file cannot be read: "+err.Error())
 		}
+		line, _ := cr.FieldPos(0)
+		where := fmt.Sprintf("line %d", line)
 		get := func(i int) string {
 			if i < 0 || i >= len(rec) {
 				return ""
