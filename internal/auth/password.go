@@ -45,11 +45,11 @@ const (
 	saltLen       = 16
 	keyLen        = 32
 	argon2Version = 0x13
-
-	// MaxPasswordBytes bounds a password; longer input is refused before
-	// hashing so it cannot be used to burn CPU.
-	MaxPasswordBytes = 1024
 )
+
+// MaxPasswordBytes bounds a password; longer input is refused before
+// hashing so it cannot be used to burn CPU.
+const MaxPasswordBytes = 1024
 
 func (a Argon2) valid() error {
 	switch {

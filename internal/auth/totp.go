@@ -24,12 +24,13 @@ import (
 const (
 	totpPeriod = 30
 	totpSkew   = 1
-	// RecoveryCodes is how many recovery codes ConfirmTOTP hands out.
-	RecoveryCodes = 10
 	// recoveryLen is the length of a recovery code without dashes: 16
 	// base32 letters, 80 random bits, so SHA-256 storage is enough.
 	recoveryLen = 16
 )
+
+// RecoveryCodes is how many recovery codes ConfirmTOTP hands out.
+const RecoveryCodes = 10
 
 var hotpOpts = hotp.ValidateOpts{Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
 
