@@ -16,31 +16,31 @@ var FindingStatuses = []string{"open", "mitigated", "accepted", "false_positive"
 
 // Finding is a catalogue vulnerability matched to a component.
 type Finding struct {
-	ID            int64      `json:"id"`
-	SystemID      int64      `json:"system_id"`
-	SystemName    string     `json:"system_name"`
-	OwnerAgencyID int64      `json:"owner_agency_id"`
-	Level         int        `json:"level"`
-	ComponentID   int64      `json:"component_id"`
-	Component     string     `json:"component"`
-	CVE           string     `json:"cve"`
-	Description   string     `json:"description"`
+	ID            int64  `json:"id"`
+	SystemID      int64  `json:"system_id"`
+	SystemName    string `json:"system_name"`
+	OwnerAgencyID int64  `json:"owner_agency_id"`
+	Level         int    `json:"level"`
+	ComponentID   int64  `json:"component_id"`
+	Component     string `json:"component"`
+	CVE           string `json:"cve"`
+	Description   string `json:"description"`
 	// Strength is "cpe" (a recorded CPE name matched) or "name" (the
 	// software name matched; weaker, to be confirmed).
-	Strength      string     `json:"strength"`
-	Matched       string     `json:"matched"`
-	CVSS          float64    `json:"cvss"`
-	Severity      string     `json:"severity"`
-	KEV           bool       `json:"known_exploited"`
-	KEVAction     string     `json:"kev_required_action,omitempty"`
-	Status        string     `json:"status"`
-	Reason        string     `json:"reason,omitempty"`
-	Approver      string     `json:"approver,omitempty"`
-	DueOn         string     `json:"due_on"`
-	Overdue       bool       `json:"overdue"`
-	FirstSeen     time.Time  `json:"first_seen"`
-	UpdatedAt     time.Time  `json:"updated_at"`
-	ResolvedAt    *time.Time `json:"resolved_at,omitempty"`
+	Strength   string     `json:"strength"`
+	Matched    string     `json:"matched"`
+	CVSS       float64    `json:"cvss"`
+	Severity   string     `json:"severity"`
+	KEV        bool       `json:"known_exploited"`
+	KEVAction  string     `json:"kev_required_action,omitempty"`
+	Status     string     `json:"status"`
+	Reason     string     `json:"reason,omitempty"`
+	Approver   string     `json:"approver,omitempty"`
+	DueOn      string     `json:"due_on"`
+	Overdue    bool       `json:"overdue"`
+	FirstSeen  time.Time  `json:"first_seen"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
 }
 
 // FindingFilter selects findings. Zero fields do not filter; Open selects

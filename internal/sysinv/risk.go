@@ -18,16 +18,16 @@ import (
 // per_recent_incident (Rules.Risk). It ranks systems; it is not a
 // probability.
 type Risk struct {
-	Score            float64 `json:"score"`
-	LevelPart        float64 `json:"level_part"`
-	FindingsPart     float64 `json:"findings_part"`
-	DutiesPart       float64 `json:"duties_part"`
-	IncidentsPart    float64 `json:"incidents_part"`
-	OpenFindings     int     `json:"open_findings"`
-	KEVFindings      int     `json:"kev_findings"`
-	OverdueFindings  int     `json:"overdue_findings"`
-	OverdueDuties    int     `json:"overdue_duties"`
-	RecentIncidents  int     `json:"recent_incidents"`
+	Score           float64 `json:"score"`
+	LevelPart       float64 `json:"level_part"`
+	FindingsPart    float64 `json:"findings_part"`
+	DutiesPart      float64 `json:"duties_part"`
+	IncidentsPart   float64 `json:"incidents_part"`
+	OpenFindings    int     `json:"open_findings"`
+	KEVFindings     int     `json:"kev_findings"`
+	OverdueFindings int     `json:"overdue_findings"`
+	OverdueDuties   int     `json:"overdue_duties"`
+	RecentIncidents int     `json:"recent_incidents"`
 }
 
 // SystemRow is one line of the province view: the system, its risk and
