@@ -237,7 +237,7 @@ func (s *Service) UpdateTask(ctx context.Context, taskID int64, up TaskUpdate) (
 			up.Status, res, now, completed, taskID); err != nil {
 			return fmt.Errorf("incident: update task: %w", err)
 		}
-		body := t.Title + " → " + string(up.Status)
+		body := t.Title
 		if res != "" {
 			body += ": " + res
 		}

@@ -33,6 +33,8 @@ func checkTransition(inc *Incident, to Status) error {
 			return errs.E(errs.Conflict, "a %s incident is reopened to acknowledged or investigating first", from)
 		}
 		return nil
+	case to == StatusAcknowledged && from != StatusNew:
+		return errs.E(errs.Conflict, "the incident was already acknowledged")
 	case to == StatusRejected:
 		if from != StatusNew && from != StatusAcknowledged && from != StatusInvestigating {
 			return errs.E(errs.Conflict, "only an incident not yet contained can be rejected")

@@ -493,6 +493,9 @@ func (h *Handler) renderIncident(w http.ResponseWriter, r *http.Request, u *acce
 	if formErr != nil && !formError(&p, formErr) {
 		p.Error = errs.Message(formErr)
 	}
+	if errors.Is(formErr, incident.ErrNoClosingReport) {
+		p.Error = p.L.T("inc.err_no_closing_report")
+	}
 	d := incidentPage{Page: p, I: inc, Description: incident.RenderMarkdown(inc.Description), Perm: incident.PermissionsFor(u, &inc),
 		Next: incident.NextStatuses(u, &inc), ReportKinds: incident.ReportKinds, TLPs: access.TLPs, TaskStatus: incident.TaskStatuses,
 		MyAgency: u.AgencyID, MaxFileMiB: h.incidents.MaxFileSize() >> 20}

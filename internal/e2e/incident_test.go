@@ -1,0 +1,203 @@
+package e2e
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"bulwark/internal/access"
+	"bulwark/internal/demo"
+)
+
+const (
+	tpbaReporter = "baocao.tpba@demo.bulwark.vn"
+	coordinator  = "dieuphoi@demo.bulwark.vn"
+	skhcnAnalyst = "phantich.skhcn@demo.bulwark.vn"
+	telecom      = "lienlac.vtl@demo.bulwark.vn"
+)
+
+func (e *Env) logout(t *testing.T, ctx context.Context) {
+	t.Helper()
+	Step(t, ctx, "log out", chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("email")))
+}
+
+// TestIncidentFlow walks the issue's flow through the pages: a district
+// reports a defacement; the standing agency acknowledges it and gives the
+// Department of Science and Technology a containment task; its analyst
+// completes it; a telecom sees nothing; closing without a closing report
+// is refused; the district files the closing report; the incident closes.
+func TestIncidentFlow(t *testing.T) {
+	e := Start(t)
+	ctx := Browser(t, false)
+	sys := access.With(context.Background(), access.SystemPrincipal())
+	skhcn, err := e.App.Agencies.AgencyByCode(sys, "SKHCN")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	e.Login(t, ctx, tpbaReporter)
+	detected := time.Now().Add(-2 * time.Hour).In(time.FixedZone("ICT", 7*3600)).Format("2006-01-02T15:04")
+	Step(t, ctx, "report a defacement",
+		chromedp.Navigate(e.URL+"/incidents"),
+		chromedp.WaitVisible(chromedp.ID("new-incident")),
+		chromedp.Click(chromedp.ID("new-incident")),
+		chromedp.WaitVisible(chromedp.ID("title")),
+		chromedp.SendKeys(chromedp.ID("title"), "Cổng thông tin thành phố bị thay đổi giao diện"),
+		chromedp.SetValue(chromedp.ID("category"), "information-content-security/unauthorised-information-modification"),
+		chromedp.SetValue(chromedp.ID("severity"), "high"),
+		chromedp.SetValue(chromedp.ID("detected_at"), detected),
+		chromedp.SendKeys(chromedp.ID("description"), "Trang chủ **tpbinhan.gov.vn** hiển thị nội dung lạ từ 06:30."),
+		chromedp.SendKeys(chromedp.ID("affected_addresses"), "tpbinhan.gov.vn 203.0.113.25"),
+	)
+	Shot(t, ctx, "1-report-form")
+	Step(t, ctx, "submit", chromedp.Click(chromedp.ID("save-incident")), chromedp.WaitVisible(chromedp.ID("inc-ref")))
+	ref := Text(t, ctx, "#inc-ref")
+	if !strings.HasPrefix(ref, "SC-") {
+		t.Fatalf("reference = %q", ref)
+	}
+	url, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	url = strings.Split(url, "?")[0]
+	Shot(t, ctx, "2-reported")
+	e.logout(t, ctx)
+
+	e.Login(t, ctx, coordinator)
+	Step(t, ctx, "acknowledge",
+		chromedp.Navigate(url),
+		chromedp.WaitVisible(chromedp.ID("to-acknowledged")),
+		chromedp.Click(chromedp.ID("to-acknowledged")),
+		chromedp.WaitVisible(chromedp.CSS(".flash")),
+	)
+	if st := attrOf(t, ctx, "#inc-status", "data-status"); st != "acknowledged" {
+		t.Fatalf("status after acknowledging = %q", st)
+	}
+	Step(t, ctx, "assign a task to the department",
+		chromedp.SendKeys(chromedp.ID("task-title"), "Ngăn chặn: rà soát web shell, cô lập máy chủ web"),
+		chromedp.SetValue(chromedp.ID("task-agency"), strconv.FormatInt(skhcn.ID, 10)),
+		chromedp.Click(chromedp.ID("assign-task")),
+		chromedp.WaitVisible(chromedp.CSS(".flash")),
+	)
+	if tasks := Text(t, ctx, "#tasks tbody"); !strings.Contains(tasks, "SKHCN") {
+		t.Fatalf("task not listed: %q", tasks)
+	}
+	Shot(t, ctx, "3-acknowledged-task-assigned")
+	e.logout(t, ctx)
+
+	e.Login(t, ctx, skhcnAnalyst)
+	Step(t, ctx, "the department's tasks",
+		chromedp.Navigate(e.URL+"/tasks"),
+		chromedp.WaitVisible(chromedp.CSS("a.task-incident")),
+	)
+	Shot(t, ctx, "4-department-tasks")
+	Step(t, ctx, "complete the task",
+		chromedp.Click(chromedp.CSS("a.task-incident")),
+		chromedp.WaitVisible(chromedp.ID("inc-ref")),
+		chromedp.SendKeys(chromedp.CSS(`#tasks textarea[name=result]`), "Đã gỡ web shell up.php, cô lập máy chủ, chuyển trang bảo trì"),
+		chromedp.Click(chromedp.CSS(`#tasks button[value=done]`)),
+		chromedp.WaitVisible(chromedp.CSS(".flash")),
+	)
+	if tasks := Text(t, ctx, "#tasks tbody"); !strings.Contains(tasks, "Đã gỡ web shell") {
+		t.Fatalf("task result not shown: %q", tasks)
+	}
+	Shot(t, ctx, "5-task-done")
+	e.logout(t, ctx)
+
+	e.Login(t, ctx, telecom)
+	Step(t, ctx, "telecom opens the incident", chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	if body := Text(t, ctx, "main"); strings.Contains(body, ref) || strings.Contains(body, "thay đổi giao diện") {
+		t.Fatalf("telecom sees the incident: %q", body)
+	}
+	Step(t, ctx, "telecom list", chromedp.Navigate(e.URL+"/incidents"), chromedp.WaitVisible(chromedp.ID("incident-rows")))
+	if list := Text(t, ctx, "#incident-rows tbody"); strings.Contains(list, ref) {
+		t.Fatalf("telecom list shows %s", ref)
+	}
+	Shot(t, ctx, "6-telecom-sees-nothing")
+	e.logout(t, ctx)
+
+	e.Login(t, ctx, coordinator)
+	Step(t, ctx, "close without a closing report",
+		chromedp.Navigate(url),
+		chromedp.WaitVisible(chromedp.ID("to-closed")),
+		chromedp.Click(chromedp.ID("to-closed")),
+		chromedp.WaitVisible(chromedp.CSS("p.error")),
+	)
+	if msg := Text(t, ctx, "p.error"); !strings.Contains(msg, "closing report") {
+		t.Fatalf("refusal says %q", msg)
+	}
+	if st := attrOf(t, ctx, "#inc-status", "data-status"); st == "closed" {
+		t.Fatal("closed without a closing report")
+	}
+	Shot(t, ctx, "7-close-refused")
+	e.logout(t, ctx)
+
+	e.Login(t, ctx, tpbaReporter)
+	Step(t, ctx, "file the closing report",
+		chromedp.Navigate(url),
+		chromedp.WaitVisible(chromedp.ID("report-kind")),
+		chromedp.SetValue(chromedp.ID("report-kind"), "closing"),
+		chromedp.Click(chromedp.ID("new-report")),
+		chromedp.WaitVisible(chromedp.ID("results")),
+		chromedp.SendKeys(chromedp.ID("results"), "Khôi phục giao diện từ bản sao lưu sạch, vá lỗ hổng plugin, đổi mật khẩu quản trị."),
+		chromedp.SendKeys(chromedp.ID("signer_title"), "Phó Chủ tịch UBND thành phố"),
+	)
+	Shot(t, ctx, "8-closing-report-form")
+	Step(t, ctx, "save the report", chromedp.Click(chromedp.ID("save-report")), chromedp.WaitVisible(chromedp.ID("report-title")))
+	if title := Text(t, ctx, "#report-title"); title != "BÁO CÁO KẾT THÚC ỨNG PHÓ SỰ CỐ" {
+		t.Fatalf("printable title = %q", title)
+	}
+	Shot(t, ctx, "9-closing-report-printable")
+	e.logout(t, ctx)
+
+	e.Login(t, ctx, coordinator)
+	Step(t, ctx, "close",
+		chromedp.Navigate(url),
+		chromedp.WaitVisible(chromedp.ID("to-closed")),
+		chromedp.Click(chromedp.ID("to-closed")),
+		chromedp.WaitVisible(chromedp.CSS(".flash")),
+	)
+	if st := attrOf(t, ctx, "#inc-status", "data-status"); st != "closed" {
+		t.Fatalf("status = %q, want closed", st)
+	}
+	if closed := Text(t, ctx, "#closed-at"); closed == "" {
+		t.Error("no closing time shown")
+	}
+	Shot(t, ctx, "10-closed")
+}
+
+// TestIncidentPhoneScreenshots renders the incident pages on a phone.
+func TestIncidentPhoneScreenshots(t *testing.T) {
+	e := Start(t)
+	sys := access.With(context.Background(), access.SystemPrincipal())
+	if err := seedDemoIncidents(sys, e); err != nil {
+		t.Fatal(err)
+	}
+	ctx := Browser(t, true)
+	e.Login(t, ctx, coordinator)
+	for _, p := range []struct{ path, name string }{
+		{"/", "dashboard"}, {"/incidents", "incidents"}, {"/incidents/1", "incident"}, {"/tasks", "tasks"},
+	} {
+		Step(t, ctx, p.name, chromedp.Navigate(e.URL+p.path), chromedp.WaitVisible(chromedp.CSS("main")))
+		Shot(t, ctx, p.name)
+	}
+}
+
+// attrOf reads an attribute of the first element matching css.
+func attrOf(t *testing.T, ctx context.Context, css, name string) string {
+	t.Helper()
+	res, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(css), name))
+	if err != nil {
+		p := Shot(t, ctx, "FAILED-attr")
+		t.Fatalf("attribute %s of %s: %v (screenshot: %s)", name, css, err, p)
+	}
+	return res.Value
+}
+
+func seedDemoIncidents(ctx context.Context, e *Env) error {
+	return demo.SeedIncidents(ctx, e.App.Incidents, e.App.Agencies, e.App.Auth)
+}
