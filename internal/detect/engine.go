@@ -1,0 +1,384 @@
+package detect
+
+import (
+	"slices"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"bulwark/internal/detect/decode"
+	"bulwark/internal/detect/index"
+	"bulwark/internal/sigma"
+)
+
+// Hit kinds: what raised an alert.
+const (
+	HitRule        = "rule"
+	HitIndicator   = "indicator"
+	HitCorrelation = "correlation"
+)
+
+// Hit is one reason an event is interesting: a Sigma rule that matched it,
+// or an indicator one of its values hit.
+type Hit struct {
+	Kind string
+	// Rule is set for rule and correlation hits.
+	Rule *sigma.Rule
+	// Indicator, IndicatorKind, Field and Value are set for indicator
+	// hits: the indicator's id, its kind, and the event field and value
+	// that hit it.
+	Indicator     int64
+	IndicatorKind index.Kind
+	Field         string
+	Value         string
+	// Group holds a correlation's group-by values.
+	Group []string
+}
+
+// Rules is a compiled, immutable rule set with its correlations, as the
+// engine matches with it.
+type Rules struct {
+	Set         *sigma.RuleSet
+	Correlator  *sigma.Correlator
+	Correlating int // correlation rules loaded
+	Rejects     []sigma.Reject
+}
+
+// NewRules builds a Rules from a loaded collection. Correlation rules that
+// do not compile are added to Rejects.
+func NewRules(c *sigma.Collection) *Rules {
+	r := &Rules{Set: sigma.NewRuleSet(c.Rules), Rejects: slices.Clone(c.Rejects)}
+	if len(c.Correlations) > 0 {
+		corr, err := sigma.NewCorrelator(c.Correlations, c.Rules, sigma.CorrelatorOptions{FieldMap: FieldMap})
+		if err != nil {
+			for _, cr := range c.Correlations {
+				r.Rejects = append(r.Rejects, sigma.Reject{File: cr.Source, Index: -1, ID: cr.ID, Title: cr.Title, Err: err})
+			}
+		} else {
+			r.Correlator, r.Correlating = corr, len(c.Correlations)
+		}
+	}
+	return r
+}
+
+// FieldMap maps a Sigma rule's field names onto decoded events' field
+// names per logsource (decode.MapField), for compiling rules.
+func FieldMap(ls sigma.Logsource, field string) string {
+	return decode.MapField(ls.Product, ls.Category, ls.Service, field)
+}
+
+// LoadOptions are the sigma load options rules are compiled with so that
+// they read decoded events.
+func LoadOptions() sigma.LoadOptions {
+	return sigma.LoadOptions{Compile: sigma.CompileOptions{FieldMap: FieldMap}}
+}
+
+// Engine matches decoded events against the current indicator index and
+// rule set. Both are swapped atomically while matching goes on: a batch
+// loads each once and sees one snapshot. An Engine is safe for concurrent
+// use; it touches no database.
+type Engine struct {
+	index index.Holder
+	rules atomic.Pointer[Rules]
+	meta  atomic.Pointer[indicatorMeta]
+}
+
+// NewEngine returns an engine with no rules and no indicators.
+func NewEngine() *Engine { return &Engine{} }
+
+// SetRules publishes a new rule set (nil: no rules).
+func (e *Engine) SetRules(r *Rules) { e.rules.Store(r) }
+
+// Rules returns the current rule set, possibly nil.
+func (e *Engine) Rules() *Rules { return e.rules.Load() }
+
+// SetIndex publishes a new indicator index and the confidence of its
+// indicators.
+func (e *Engine) SetIndex(ix *index.Index, meta *indicatorMeta) {
+	e.meta.Store(meta)
+	e.index.Store(ix)
+}
+
+// Index returns the current indicator index, possibly nil.
+func (e *Engine) Index() *index.Index { return e.index.Load() }
+
+// Confidence returns the confidence (0-100) of an indicator of the current
+// index, or -1 when unknown.
+func (e *Engine) Confidence(id int64) int { return e.meta.Load().confidence(id) }
+
+// Snapshot is what one batch matches with: the index and rules loaded once.
+type Snapshot struct {
+	Index   *index.Index
+	Rules   *Rules
+	matcher *sigma.Matcher
+	ibuf    []index.Match
+	rbuf    []*sigma.Rule
+}
+
+// Snapshot loads the current index and rules for one goroutine's batch.
+// The Snapshot is not safe for concurrent use.
+func (e *Engine) Snapshot() *Snapshot {
+	s := &Snapshot{Index: e.index.Load(), Rules: e.rules.Load()}
+	if s.Rules != nil {
+		s.matcher = s.Rules.Set.NewMatcher()
+	}
+	return s
+}
+
+// Match appends to dst the hits of one event for a source of the given
+// agency: indicators it may use, then Sigma rules of the event's logsource,
+// then correlation rules the rule matches complete (t is the event's time
+// for correlation windows). Each indicator and rule appears once.
+func (s *Snapshot) Match(ev *decode.Event, agency int64, t time.Time, dst []Hit) []Hit {
+	dst = s.matchIndicators(ev, agency, dst)
+	if s.Rules == nil || s.Rules.Set.Len() == 0 {
+		return dst
+	}
+	ls := decode.LogsourceOf(ev)
+	se := sigmaEvent{ev}
+	start := len(dst)
+	cats, svcs := ls.Categories, ls.Services
+	if len(cats) == 0 {
+		cats = []string{""}
+	}
+	if len(svcs) == 0 {
+		svcs = []string{""}
+	}
+	for _, c := range cats {
+		for _, sv := range svcs {
+			s.rbuf = s.matcher.Match(se, sigma.Logsource{Product: ls.Product, Category: c, Service: sv}, s.rbuf[:0])
+			for _, r := range s.rbuf {
+				if !hasRule(dst[start:], r) {
+					dst = append(dst, Hit{Kind: HitRule, Rule: r})
+				}
+			}
+		}
+	}
+	if s.Rules.Correlator != nil {
+		end := len(dst)
+		for _, h := range dst[start:end] {
+			for _, a := range s.Rules.Correlator.Observe(h.Rule, se, t) {
+				dst = append(dst, Hit{Kind: HitCorrelation, Rule: a.Rule, Group: a.Group})
+			}
+		}
+	}
+	return dst
+}
+
+func hasRule(hits []Hit, r *sigma.Rule) bool {
+	for _, h := range hits {
+		if h.Rule == r {
+			return true
+		}
+	}
+	return false
+}
+
+// indicatorFields are the event fields looked up in the index, per lookup
+// kind, from decode's lists.
+// It is computed once and never changed.
+var indicatorFields = func() []typedField {
+	var out []typedField
+	for _, t := range decode.IndicatorTypes() {
+		for _, f := range decode.IndicatorFields(t) {
+			out = append(out, typedField{t, f})
+		}
+	}
+	return out
+}()
+
+type typedField struct {
+	typ   decode.IndicatorType
+	field string
+}
+
+func (s *Snapshot) matchIndicators(ev *decode.Event, agency int64, dst []Hit) []Hit {
+	if s.Index == nil {
+		return dst
+	}
+	start := len(dst)
+	for _, tf := range indicatorFields {
+		t, field := tf.typ, tf.field
+		v, ok := ev.Get(field)
+		if !ok {
+			continue
+		}
+		for x := range v.Scalars() {
+			text := x.Text()
+			if text == "" {
+				continue
+			}
+			s.ibuf = s.ibuf[:0]
+			switch t {
+			case decode.IndicatorIP:
+				if a, ok := index.ParseIP(text); ok {
+					s.ibuf = s.Index.MatchIP(a, agency, s.ibuf)
+				}
+			case decode.IndicatorDomain:
+				s.ibuf = s.Index.MatchHost(text, agency, s.ibuf)
+			case decode.IndicatorURL:
+				s.ibuf = s.Index.MatchURL(text, agency, s.ibuf)
+				if h := index.URLHost(text); h != "" {
+					s.ibuf = s.Index.MatchHost(h, agency, s.ibuf)
+				}
+			case decode.IndicatorHash:
+				s.ibuf = s.Index.MatchHash(text, agency, s.ibuf)
+			case decode.IndicatorEmail:
+				s.ibuf = s.Index.MatchEmail(text, agency, s.ibuf)
+			}
+			for _, m := range s.ibuf {
+				if !hasIndicator(dst[start:], m.ID) {
+					dst = append(dst, Hit{Kind: HitIndicator, Indicator: m.ID, IndicatorKind: m.Kind, Field: field, Value: text})
+				}
+			}
+		}
+	}
+	return dst
+}
+
+func hasIndicator(hits []Hit, id int64) bool {
+	for _, h := range hits {
+		if h.Kind == HitIndicator && h.Indicator == id {
+			return true
+		}
+	}
+	return false
+}
+
+// sigmaEvent shows a decoded event to the Sigma matcher. It holds one
+// pointer, so converting it to the sigma.Event interface does not allocate.
+type sigmaEvent struct{ ev *decode.Event }
+
+func (s sigmaEvent) Field(name string) (sigma.Value, bool) {
+	v, ok := s.ev.Get(name)
+	if !ok {
+		return sigma.Value{}, false
+	}
+	return sigmaValue(v), true
+}
+
+func (s sigmaEvent) Values(yield func(sigma.Value) bool) {
+	for _, f := range s.ev.Fields() {
+		if !yield(sigmaValue(f.Value)) {
+			return
+		}
+	}
+}
+
+func sigmaValue(v decode.Value) sigma.Value {
+	switch v.Kind() {
+	case decode.KindString:
+		return sigma.Value{Kind: sigma.KindString, Str: v.Text()}
+	case decode.KindNumber:
+		if f, ok := v.Float(); ok {
+			return sigma.Value{Kind: sigma.KindNumber, Num: f}
+		}
+		return sigma.Value{Kind: sigma.KindString, Str: v.Text()}
+	case decode.KindBool:
+		b, _ := v.Bool()
+		return sigma.Value{Kind: sigma.KindBool, Bool: b}
+	case decode.KindList:
+		l := v.List()
+		out := make([]sigma.Value, len(l))
+		for i, x := range l {
+			out[i] = sigmaValue(x)
+		}
+		return sigma.Value{Kind: sigma.KindList, List: out}
+	}
+	return sigma.Value{Kind: sigma.KindNull}
+}
+
+// indicatorMeta keeps the confidence of every indexed indicator in two
+// sorted parallel slices (9 bytes per indicator), for alert severity; a
+// map would cost several times that for a million indicators.
+type indicatorMeta struct {
+	ids  []int64
+	conf []uint8
+}
+
+func (m *indicatorMeta) confidence(id int64) int {
+	if m == nil {
+		return -1
+	}
+	i, ok := slices.BinarySearch(m.ids, id)
+	if !ok {
+		return -1
+	}
+	return int(m.conf[i])
+}
+
+// metaBuilder collects confidences in any order.
+type metaBuilder struct {
+	pairs []idConf
+}
+
+type idConf struct {
+	id   int64
+	conf uint8
+}
+
+func (b *metaBuilder) add(id int64, conf int) {
+	b.pairs = append(b.pairs, idConf{id, uint8(min(max(conf, 0), 100))})
+}
+
+func (b *metaBuilder) build() *indicatorMeta {
+	slices.SortFunc(b.pairs, func(x, y idConf) int {
+		switch {
+		case x.id < y.id:
+			return -1
+		case x.id > y.id:
+			return 1
+		}
+		return int(y.conf) - int(x.conf) // highest first among duplicates
+	})
+	m := &indicatorMeta{ids: make([]int64, 0, len(b.pairs)), conf: make([]uint8, 0, len(b.pairs))}
+	for _, p := range b.pairs {
+		if n := len(m.ids); n > 0 && m.ids[n-1] == p.id {
+			continue
+		}
+		m.ids = append(m.ids, p.id)
+		m.conf = append(m.conf, p.conf)
+	}
+	b.pairs = nil
+	return m
+}
+
+// Severities, lowest first; Sigma's levels.
+var Severities = []string{"informational", "low", "medium", "high", "critical"}
+
+func severityRank(s string) int { return slices.Index(Severities, s) }
+
+// RuleSeverity is the severity of an alert raised by a rule: its level,
+// or medium when it has none.
+func RuleSeverity(r *sigma.Rule) string {
+	if severityRank(r.Level) >= 0 {
+		return r.Level
+	}
+	return "medium"
+}
+
+// IndicatorSeverity maps an indicator's confidence to an alert severity.
+func IndicatorSeverity(confidence int) string {
+	switch {
+	case confidence >= 90:
+		return "critical"
+	case confidence >= 70:
+		return "high"
+	case confidence >= 40 || confidence < 0:
+		return "medium"
+	}
+	return "low"
+}
+
+// matchKey names what raised a hit, for deduplication.
+func (h *Hit) matchKey() string {
+	switch h.Kind {
+	case HitIndicator:
+		return strconv.FormatInt(h.Indicator, 10)
+	default:
+		if h.Rule.ID != "" {
+			return h.Rule.ID
+		}
+		return h.Rule.Title
+	}
+}

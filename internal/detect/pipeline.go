@@ -1,0 +1,490 @@
+package detect
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"bulwark/internal/access"
+	"bulwark/internal/detect/decode"
+	"bulwark/internal/detect/index"
+	"bulwark/internal/errs"
+	"bulwark/internal/intel"
+	"bulwark/internal/store"
+)
+
+// MaxLineErrors is how many line errors an ingest result lists; the rest
+// are only counted.
+const MaxLineErrors = 20
+
+// ErrOverloaded is returned when every worker is busy and the wait queue
+// is full or the wait ran out: the sender retries later (HTTP 429 with
+// Retry-After). Nothing of the batch was processed.
+var ErrOverloaded = errs.E(errs.RateLimited, "detection is overloaded; retry later")
+
+// IngestResult counts what happened to a batch. Every line is either
+// accepted (and then matched or unmatched) or rejected with a reason.
+type IngestResult struct {
+	Accepted   int            `json:"accepted"`
+	Rejected   int            `json:"rejected"`
+	Matched    int            `json:"matched"` // accepted events with at least one hit
+	Alerts     int            `json:"alerts"`  // alerts opened or updated
+	RejectedBy map[string]int `json:"rejected_by,omitempty"`
+	Errors     []LineError    `json:"errors,omitempty"`
+	// Stopped says why the rest of the input was not read (a gzip bomb,
+	// a lying frame length, a body over the size limit); empty when all
+	// of it was read.
+	Stopped string `json:"stopped,omitempty"`
+	// Duplicate is true when the batch key was applied before (a JetStream
+	// redelivery): nothing was counted twice.
+	Duplicate bool `json:"duplicate,omitempty"`
+}
+
+// LineError is one rejected line.
+type LineError struct {
+	Line    int    `json:"line"`
+	Reason  string `json:"reason"`
+	Message string `json:"message"`
+}
+
+func (r *IngestResult) reject(line int, err error) {
+	reason := string(decode.ReasonOf(err))
+	r.Rejected++
+	if r.RejectedBy == nil {
+		r.RejectedBy = map[string]int{}
+	}
+	r.RejectedBy[reason]++
+	if len(r.Errors) < MaxLineErrors {
+		msg := reason
+		var de *decode.Error
+		if errors.As(err, &de) {
+			msg = de.Msg
+		}
+		r.Errors = append(r.Errors, LineError{Line: line, Reason: reason, Message: msg})
+	}
+}
+
+func (r *IngestResult) add(o IngestResult) {
+	r.Accepted += o.Accepted
+	r.Matched += o.Matched
+	r.Alerts += o.Alerts
+	r.Duplicate = r.Duplicate || o.Duplicate
+}
+
+// acquire takes a worker slot, waiting at most QueueWait in a bounded
+// queue; release gives it back.
+func (s *Service) acquire(ctx context.Context) (release func(), err error) {
+	select {
+	case s.slots <- struct{}{}:
+		return func() { <-s.slots }, nil
+	default:
+	}
+	select {
+	case s.waits <- struct{}{}:
+	default:
+		s.metrics.overload()
+		return nil, ErrOverloaded
+	}
+	defer func() { <-s.waits }()
+	t := time.NewTimer(s.cfg.QueueWait)
+	defer t.Stop()
+	select {
+	case s.slots <- struct{}{}:
+		return func() { <-s.slots }, nil
+	case <-t.C:
+		s.metrics.overload()
+		return nil, ErrOverloaded
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// QueueDepth is the number of batches being processed or waiting.
+func (s *Service) QueueDepth() int { return len(s.slots) + len(s.waits) }
+
+// Ingest reads NDJSON (or any line format of the source) from r, gunzipped
+// when gz, decodes it with the source's format, matches it and stores the
+// alerts, in chunks of Config.BatchLines; it returns after the last chunk
+// is stored. A bad line is rejected with its reason and the rest goes on;
+// a stream error (gzip bomb, body too large) stops reading and is reported
+// in Stopped. It returns ErrOverloaded when no worker frees up in time.
+func (s *Service) Ingest(ctx context.Context, src Source, r io.Reader, gz bool) (IngestResult, error) {
+	release, err := s.acquire(ctx)
+	if err != nil {
+		return IngestResult{}, err
+	}
+	defer release()
+	dec, ok := s.decoders[decode.SourceKind(src.Format)]
+	if !ok {
+		return IngestResult{}, errs.E(errs.Invalid, "source format %q has no decoder", src.Format)
+	}
+	r = io.LimitReader(r, s.cfg.MaxBatchBytes+1)
+	counted := &countingReader{r: r}
+	r = counted
+	if gz {
+		zr, err := decode.NewGzipReader(r, decode.GzipLimits{MaxBytes: s.cfg.MaxBatchBytes})
+		if err != nil {
+			res := IngestResult{Stopped: string(decode.ReasonOf(err))}
+			res.reject(0, err)
+			s.countSource(src, res)
+			return res, nil
+		}
+		defer zr.Close()
+		r = zr
+	}
+	var res IngestResult
+	lr := decode.NewLineReader(r, s.cfg.Decode.MaxLineBytes)
+	batch := make([]decode.Event, 0, min(s.cfg.BatchLines, 256))
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		o, err := s.Process(ctx, src, batch, "")
+		if err != nil {
+			return err
+		}
+		res.add(o)
+		clear(batch)
+		batch = batch[:0]
+		return nil
+	}
+	for {
+		line, n, err := lr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			res.reject(n, err)
+			var de *decode.Error
+			if errors.As(err, &de) && de.Fatal {
+				res.Stopped = string(de.Reason)
+				break
+			}
+			continue
+		}
+		ev, err := dec.Decode(line)
+		if err != nil {
+			res.reject(n, err)
+			continue
+		}
+		ev.Delete(decode.FieldSourceToken)
+		batch = append(batch, ev)
+		if len(batch) >= s.cfg.BatchLines {
+			if err := flush(); err != nil {
+				return res, err
+			}
+		}
+	}
+	if counted.n > s.cfg.MaxBatchBytes && res.Stopped == "" {
+		res.Stopped = "body_too_large"
+	}
+	if err := flush(); err != nil {
+		return res, err
+	}
+	s.countRejects(src, res)
+	return res, nil
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// countRejects adds a batch's rejected lines to the source's counters and
+// metrics (Process counts the accepted ones).
+func (s *Service) countRejects(src Source, res IngestResult) {
+	if res.Rejected == 0 {
+		return
+	}
+	for reason, n := range res.RejectedBy {
+		s.metrics.rejected(src, reason, n)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := s.db.Exec(ctx, `UPDATE detect_sources SET rejected_total = rejected_total + ? WHERE id = ?`, res.Rejected, src.ID); err != nil {
+		s.log.Warn("count rejected events", "source_id", src.ID, "err", err)
+	}
+}
+
+// countSource is countRejects for a batch that stopped before any line.
+func (s *Service) countSource(src Source, res IngestResult) { s.countRejects(src, res) }
+
+// alertKey identifies an open alert for deduplication.
+type alertKey struct {
+	kind, match, entity string
+}
+
+// pending is one alert's share of a batch.
+type pending struct {
+	key         alertKey
+	title       string
+	author      string
+	severity    string
+	tags        string
+	hits        int64
+	first, last time.Time
+	samples     []string
+	observables []Observable
+	indicator   int64
+}
+
+// Process matches decoded events of one source and stores their alerts,
+// the source's counters and (after commit) the indicator sightings in one
+// transaction. A non-empty batchKey makes it idempotent: a batch applied
+// before is skipped and reported as Duplicate (JetStream redelivery).
+// It does not check access: the caller authenticated the source.
+func (s *Service) Process(ctx context.Context, src Source, events []decode.Event, batchKey string) (IngestResult, error) {
+	start := time.Now()
+	now := s.now()
+	snap := s.engine.Snapshot()
+	var res IngestResult
+	res.Accepted = len(events)
+	agg := map[alertKey]*pending{}
+	var order []*pending
+	var hits []Hit
+	for i := range events {
+		ev := &events[i]
+		hits = snap.Match(ev, src.AgencyID, now, hits[:0])
+		if len(hits) == 0 {
+			continue
+		}
+		res.Matched++
+		for j := range hits {
+			h := &hits[j]
+			k := alertKey{kind: h.Kind, match: h.matchKey(), entity: entityOf(h, ev)}
+			p := agg[k]
+			if p == nil {
+				p = s.newPending(h, k, ev, now)
+				agg[k] = p
+				order = append(order, p)
+			}
+			p.hits++
+			if len(p.samples) < s.cfg.MaxSamples {
+				p.samples = append(p.samples, s.sample(ev))
+			}
+		}
+	}
+	err := s.db.Transact(ctx, func(tx *store.Tx) error {
+		if batchKey != "" {
+			r, err := tx.Exec(ctx, `INSERT INTO detect_batches (batch_key, applied_at) VALUES (?, ?) ON CONFLICT (batch_key) DO NOTHING`, batchKey, now)
+			if err != nil {
+				return fmt.Errorf("detect: record batch: %w", store.Translate(err))
+			}
+			if n, _ := r.RowsAffected(); n == 0 {
+				res = IngestResult{Duplicate: true}
+				return nil
+			}
+		}
+		for _, p := range order {
+			if err := s.storeAlert(ctx, tx, src, p); err != nil {
+				return err
+			}
+		}
+		res.Alerts = len(order)
+		if _, err := tx.Exec(ctx, `UPDATE detect_sources SET accepted_total = accepted_total + ?, matched_total = matched_total + ?, last_event_at = ? WHERE id = ?`,
+			res.Accepted, res.Matched, now, src.ID); err != nil {
+			return fmt.Errorf("detect: count events of source %d: %w", src.ID, store.Translate(err))
+		}
+		return nil
+	})
+	if err != nil {
+		return IngestResult{}, err
+	}
+	if res.Duplicate {
+		s.metrics.duplicate()
+		return res, nil
+	}
+	s.addRate(src.ID, res.Accepted, now)
+	s.metrics.processed(src, res, order, time.Since(start))
+	s.recordSightings(src, order)
+	return res, nil
+}
+
+func (s *Service) newPending(h *Hit, k alertKey, ev *decode.Event, now time.Time) *pending {
+	p := &pending{key: k, first: now, last: now}
+	switch h.Kind {
+	case HitIndicator:
+		p.indicator = h.Indicator
+		p.title = "Indicator " + h.IndicatorKind.String() + " " + h.Value
+		p.severity = IndicatorSeverity(s.engine.Confidence(h.Indicator))
+		p.observables = []Observable{{Type: h.IndicatorKind.String(), Value: h.Value}}
+	default:
+		p.title, p.author, p.severity = h.Rule.Title, h.Rule.Author, RuleSeverity(h.Rule)
+		p.tags = strings.Join(h.Rule.Tags, " ")
+		if h.Kind == HitCorrelation && len(h.Group) > 0 {
+			p.title += " (" + strings.Join(h.Group, ", ") + ")"
+		}
+	}
+	p.observables = appendObservables(p.observables, ev)
+	p.title = truncate(p.title, 300)
+	return p
+}
+
+// entityOf is the key entity of a hit: the indicator value, or for rules
+// the host, else the source address, else the user.
+func entityOf(h *Hit, ev *decode.Event) string {
+	if h.Kind == HitIndicator {
+		return truncate(h.Value, 300)
+	}
+	if h.Kind == HitCorrelation && len(h.Group) > 0 {
+		return truncate(strings.Join(h.Group, "|"), 300)
+	}
+	for _, f := range []string{decode.FieldHostName, decode.FieldSourceIP, decode.FieldUserName} {
+		if t := ev.Text(f); t != "" {
+			return truncate(t, 300)
+		}
+	}
+	return ""
+}
+
+// MaxObservables bounds the observables kept on one alert.
+const MaxObservables = 10
+
+// appendObservables adds the addresses, domains and hashes of an event.
+func appendObservables(dst []Observable, ev *decode.Event) []Observable {
+	add := func(typ, v string) {
+		if v == "" || len(dst) >= MaxObservables || len(v) > 500 {
+			return
+		}
+		for _, o := range dst {
+			if o.Type == typ && o.Value == v {
+				return
+			}
+		}
+		dst = append(dst, Observable{Type: typ, Value: v})
+	}
+	for _, f := range []string{decode.FieldSourceIP, decode.FieldDestinationIP} {
+		if a, ok := index.ParseIP(ev.Text(f)); ok {
+			if a.Is4() {
+				add("ipv4", a.String())
+			} else {
+				add("ipv6", a.String())
+			}
+		}
+	}
+	for _, f := range []string{decode.FieldDNSQuestion, decode.FieldURLDomain, decode.FieldTLSServerName} {
+		if d, ok := index.NormalizeDomain(ev.Text(f)); ok && strings.Contains(d, ".") {
+			add("domain", d)
+		}
+	}
+	for f, typ := range map[string]string{decode.FieldFileMD5: "md5", decode.FieldFileSHA1: "sha1", decode.FieldFileSHA256: "sha256"} {
+		if h := strings.ToLower(ev.Text(f)); h != "" && isHex(h) {
+			add(typ, h)
+		}
+	}
+	return dst
+}
+
+func (s *Service) sample(ev *decode.Event) string { return truncate(ev.Raw(), s.cfg.MaxSampleBytes) }
+
+// truncate cuts s to at most n bytes on a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// storeAlert adds p to the open alert of its key within the dedup window,
+// or opens a new one.
+func (s *Service) storeAlert(ctx context.Context, tx *store.Tx, src Source, p *pending) error {
+	var id, hits int64
+	var samplesJSON, sev, obsJSON string
+	err := tx.QueryRow(ctx, `SELECT id, hits, samples, severity, observables FROM detect_alerts WHERE source_id = ? AND kind = ? AND match_key = ? AND entity = ?
+		AND status IN ('new', 'acknowledged') AND last_seen >= ? ORDER BY id DESC LIMIT 1`,
+		src.ID, p.key.kind, p.key.match, p.key.entity, p.first.Add(-s.cfg.DedupWindow)).Scan(&id, &hits, &samplesJSON, &sev, &obsJSON)
+	switch {
+	case err == nil:
+		var samples []string
+		_ = json.Unmarshal([]byte(samplesJSON), &samples)
+		for _, x := range p.samples {
+			if len(samples) >= s.cfg.MaxSamples {
+				break
+			}
+			samples = append(samples, x)
+		}
+		var obs []Observable
+		_ = json.Unmarshal([]byte(obsJSON), &obs)
+		for _, o := range p.observables {
+			if len(obs) < MaxObservables && !containsObservable(obs, o) {
+				obs = append(obs, o)
+			}
+		}
+		if severityRank(p.severity) > severityRank(sev) {
+			sev = p.severity
+		}
+		if _, err := tx.Exec(ctx, `UPDATE detect_alerts SET hits = hits + ?, last_seen = ?, samples = ?, severity = ?, observables = ?, updated_at = ? WHERE id = ?`,
+			p.hits, p.last, mustJSON(samples), sev, mustJSON(obs), p.last, id); err != nil {
+			return fmt.Errorf("detect: update alert %d: %w", id, store.Translate(err))
+		}
+		return nil
+	case isNoRows(err):
+	default:
+		return fmt.Errorf("detect: find open alert: %w", store.Translate(err))
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO detect_alerts (agency_id, source_id, kind, match_key, entity, title, author, severity, tags, status, hits,
+		first_seen, last_seen, samples, observables, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?)`,
+		src.AgencyID, src.ID, p.key.kind, p.key.match, p.key.entity, p.title, p.author, p.severity, p.tags, p.hits,
+		p.first, p.last, mustJSON(p.samples), mustJSON(p.observables), p.first, p.first); err != nil {
+		return fmt.Errorf("detect: open alert: %w", store.Translate(err))
+	}
+	return nil
+}
+
+func containsObservable(l []Observable, o Observable) bool {
+	for _, x := range l {
+		if x == o {
+			return true
+		}
+	}
+	return false
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil || string(b) == "null" {
+		return "[]"
+	}
+	return string(b)
+}
+
+// recordSightings tells threat intelligence which indicators the source
+// saw, after the alerts are stored; a failure is logged, not returned,
+// since the alerts already hold the match.
+func (s *Service) recordSightings(src Source, order []*pending) {
+	if s.intel == nil {
+		return
+	}
+	var ins []intel.SightingInput
+	for _, p := range order {
+		if p.indicator == 0 {
+			continue
+		}
+		first, last := p.first, p.last
+		ins = append(ins, intel.SightingInput{IndicatorID: p.indicator, Source: "detect:" + strconv.FormatInt(src.ID, 10),
+			Location: src.Name, FirstSeen: &first, LastSeen: &last, Count: p.hits, AgencyID: src.AgencyID})
+	}
+	if len(ins) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(access.With(context.Background(), access.SystemPrincipal()), 30*time.Second)
+	defer cancel()
+	if _, err := s.intel.RecordSightings(ctx, ins); err != nil {
+		s.log.Warn("record sightings", "source_id", src.ID, "count", len(ins), "err", err)
+	}
+}
