@@ -24,6 +24,7 @@ import (
 	"bulwark/internal/errs"
 	"bulwark/internal/incident"
 	"bulwark/internal/notify"
+	"bulwark/internal/sysinv"
 	"bulwark/internal/web"
 )
 
@@ -41,6 +42,7 @@ type Handler struct {
 
 	incidents *incident.Service
 	notify    *notify.Outbox
+	systems   *sysinv.Service
 }
 
 // Deps are the services the API uses.
@@ -53,6 +55,9 @@ type Deps struct {
 
 	Incidents *incident.Service // nil leaves the incident routes out
 	Notify    *notify.Outbox
+
+	// Systems is the information systems capability; nil leaves its routes out.
+	Systems *sysinv.Service
 }
 
 // New returns the API handler.
@@ -60,6 +65,8 @@ func New(d Deps) *Handler {
 	h := &Handler{log: d.Log, auth: d.Auth, agencies: d.Agencies, audit: d.Audit, version: d.Version,
 		incidents: d.Incidents, notify: d.Notify}
 	h.routes = append(h.table(), h.incidentRoutes()...)
+	h.systems = d.Systems
+	h.routes = append(h.routes, h.sysinvRoutes()...)
 	return h
 }
 

@@ -22,6 +22,7 @@ import (
 	"bulwark/internal/incident"
 	"bulwark/internal/notify"
 	"bulwark/internal/store"
+	"bulwark/internal/sysinv"
 	"bulwark/internal/ui"
 	"bulwark/internal/web"
 )
@@ -43,6 +44,9 @@ type App struct {
 	Notify      *notify.Outbox
 	Dispatcher  *notify.Dispatcher
 	maxEvidence int64
+
+	Systems     *sysinv.Service
+	maxFeedBody int64
 
 	listener net.Listener
 	ready    chan struct{}
@@ -75,6 +79,10 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := a.wireSysinv(log); err != nil {
+		db.Close()
+		return nil, err
+	}
 	cat, err := i18n.Load()
 	if err != nil {
 		db.Close()
@@ -83,10 +91,10 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a.Registry = prometheus.NewRegistry()
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.API = api.New(api.Deps{Auth: a.Auth, Agencies: a.Agencies, Audit: a.Audit, Log: log, Version: Version,
-		Incidents: a.Incidents, Notify: a.Notify})
+		Incidents: a.Incidents, Notify: a.Notify, Systems: a.Systems})
 	a.UI, err = ui.New(ui.Config{Secure: cfg.Secure(), Demo: cfg.Demo, TrustProxy: cfg.TrustProxy, Version: Version},
 		ui.Deps{DB: db, Auth: a.Auth, Agencies: a.Agencies, Audit: a.Audit, Catalog: cat, Log: log, Now: a.now,
-			Incidents: a.Incidents, Notify: a.Notify})
+			Incidents: a.Incidents, Notify: a.Notify, Systems: a.Systems})
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -138,6 +146,7 @@ func (a *App) Handler() http.Handler {
 	mux.Handle("/api/", web.BodyLimit(api.MaxBody)(a.API.Routes()))
 	mux.Handle("/", web.BodyLimit(1<<20)(a.UI.Routes()))
 	a.largeBodyRoutes(mux)
+	a.sysinvLargeBodyRoutes(mux)
 	return web.Chain(mux,
 		web.Recover(a.Log),
 		web.WithRequestID(a.Config.TrustProxy),
@@ -194,6 +203,7 @@ func (a *App) Run(ctx context.Context) error {
 	}()
 	go a.housekeeping(ctx)
 	go a.runIncidentJobs(ctx)
+	go a.runSysinvJobs(ctx)
 	close(a.ready)
 	a.Log.Info("serving", "addr", a.Addr(), "database", a.DB.URL, "demo", a.Config.Demo)
 	select {

@@ -44,6 +44,7 @@ func commands() []command {
 		{"user", "manage users: user add | list | disable | enable | reset-password", runUser},
 		{"token", "manage API tokens: token create | list | revoke", runToken},
 		{"audit", "audit log: audit verify", runAudit},
+		{"vulns", "vulnerability catalogue: vulns import [--kind nvd|kev] FILE_OR_URL (NVD CVE JSON 2.0 or CISA KEV)", runVulns},
 		{"version", "print the version", func(_ context.Context, e cmdEnv, _ []string) error {
 			fmt.Fprintln(e.stdout, "bulwark", Version)
 			return nil

@@ -40,7 +40,7 @@ var kindNames = [...]string{
 
 // String returns the stable slug of the kind, used in problem+json types.
 func (k Kind) String() string {
-	if int(k) < len(kindNames) {
+	if k >= 0 && int(k) < len(kindNames) {
 		return kindNames[k]
 	}
 	return "internal"

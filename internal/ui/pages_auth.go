@@ -56,6 +56,11 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 		}
 		return h.render(w, status, "login", loginPage{Page: p, Email: email, Next: next})
 	}
+	// The browser's previous session (if any) ends here: a new one was
+	// issued, and the old must not stay usable.
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		_ = h.auth.Logout(r.Context(), c.Value)
+	}
 	h.setCookie(w, sessionCookie, res.Session.ID, 0, http.SameSiteLaxMode)
 	if res.NeedTOTP {
 		return redirect(w, r, "/login/totp?next="+urlQuery(next))

@@ -53,6 +53,7 @@ func (h *Handler) Routes() http.Handler {
 	handle("GET /audit", h.auditList)
 
 	h.incidentRoutes(handle)
+	h.sysinvRoutes(handle)
 
 	handle("GET /account", h.account)
 	handle("POST /account/password", h.accountPassword)

@@ -32,6 +32,7 @@ import (
 	"bulwark/internal/incident"
 	"bulwark/internal/notify"
 	"bulwark/internal/store"
+	"bulwark/internal/sysinv"
 	"bulwark/internal/web"
 )
 
@@ -74,6 +75,7 @@ type Handler struct {
 
 	incidents *incident.Service
 	notify    *notify.Outbox
+	systems   *sysinv.Service
 }
 
 // Deps are the services the pages use.
@@ -88,6 +90,9 @@ type Deps struct {
 
 	Incidents *incident.Service // nil leaves the incident pages out
 	Notify    *notify.Outbox
+
+	// Systems is the information systems capability; nil leaves its pages out.
+	Systems *sysinv.Service
 }
 
 // New parses every page template once and returns the handler.
@@ -104,7 +109,7 @@ func New(cfg Config, d Deps) (*Handler, error) {
 		cfg: cfg, log: d.Log, cat: d.Catalog, pages: pages, db: d.DB,
 		auth: d.Auth, agencies: d.Agencies, audit: d.Audit,
 		loginLim: web.NewLimiter(6*time.Second, 10), now: now,
-		incidents: d.Incidents, notify: d.Notify,
+		incidents: d.Incidents, notify: d.Notify, systems: d.Systems,
 	}, nil
 }
 

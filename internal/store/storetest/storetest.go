@@ -77,7 +77,7 @@ func NewDatabase(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("postgres: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if err := admin.PingContext(ctx); err != nil {
 		admin.Close()
