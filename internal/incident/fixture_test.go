@@ -95,7 +95,7 @@ func (w *world) as(name string) context.Context {
 
 func system() context.Context { return access.With(context.Background(), access.SystemPrincipal()) }
 
-func newWorld(t *testing.T, db *store.DB) *world {
+func newWorld(t testing.TB, db *store.DB) *world {
 	t.Helper()
 	ctx := context.Background()
 	w := &world{db: db, clock: &clock{t: time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)}, sink: &sink{}, notes: &notifications{},
