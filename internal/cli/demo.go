@@ -41,8 +41,9 @@ func runDemo(ctx context.Context, e cmdEnv, args []string) error {
 	if err := app.Listen(); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "# Bulwark demo at http://%s/ (two-factor login not required in the demo)\n", app.Addr())
-	fmt.Fprintln(e.stdout, "# ROLE EMAIL PASSWORD AGENCY-CODE")
+	// Standard output carries only the account lines, so scripts can read
+	// them; the explanation goes to standard error.
+	fmt.Fprintf(e.stderr, "Bulwark demo at http://%s/ (two-factor login not required in the demo)\nDemo accounts on standard output: ROLE EMAIL PASSWORD AGENCY-CODE\n", app.Addr())
 	for _, l := range lines {
 		fmt.Fprintln(e.stdout, l)
 	}
@@ -60,14 +61,16 @@ func demoAccounts(ctx context.Context, app *App) ([]string, error) {
 	if n > 0 {
 		b, err := os.ReadFile(path)
 		if errors.Is(err, fs.ErrNotExist) {
-			return []string{"# the database already holds data; demo passwords were not generated here (use bulwark user reset-password)"}, nil
+			app.Log.Warn("the database already holds data; demo passwords were not generated here (use bulwark user reset-password)")
+			return nil, nil
 		}
 		if err != nil {
 			return nil, fmt.Errorf("read demo accounts: %w", err)
 		}
 		return strings.Split(strings.TrimSpace(string(b)), "\n"), nil
 	}
-	accs, err := demo.Seed(ctx, app.Agencies, app.Auth, demo.Incidents(app.Incidents, app.Agencies, app.Auth))
+	accs, err := demo.Seed(ctx, app.Agencies, app.Auth, demo.Incidents(app.Incidents, app.Agencies, app.Auth),
+		demo.Fraud(app.Fraud, app.Agencies))
 	if err != nil {
 		return nil, err
 	}
