@@ -6,41 +6,18 @@ import (
 	"encoding/json"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/ulikunitz/xz"
+
+	"bulwark/internal/sharedtest"
 )
 
 // sharedTestdata returns the path of ../shared/testdata/<rel> seen from the
 // repository root. It skips the test when the file is absent, unless
 // BULWARK_TEST_SHARED=required (as in CI), where it fails.
-func sharedTestdata(tb testing.TB, rel string) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatalf("getwd: %v", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Fatalf("no go.mod above the package directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "testdata", rel)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("BULWARK_TEST_SHARED") == "required" {
-			tb.Fatalf("shared test data %s is required: %v", rel, err)
-		}
-		tb.Skipf("shared test data %s absent (%v); put shared/ beside the repository to run this test", rel, err)
-	}
-	return p
-}
+func sharedTestdata(tb testing.TB, rel string) string { return sharedtest.Dir(tb, rel) }
 
 // maltrailIndicators calls fn with the indicator (first column) of one row
 // in every `every` of the first `limit` rows of the maltrail static trails

@@ -13,36 +13,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"bulwark/internal/sharedtest"
 )
 
 // sharedTestdata returns ../shared/testdata relative to the repository root
 // (the directory holding go.mod). It skips the test when the folder is
 // absent, unless BULWARK_TEST_SHARED=required, when it fails instead.
-func sharedTestdata(tb testing.TB, rel string) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatalf("getwd: %v", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Fatalf("no go.mod above the package directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "testdata", rel)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("BULWARK_TEST_SHARED") == "required" {
-			tb.Fatalf("shared test data %s is required: %v", rel, err)
-		}
-		tb.Skipf("shared test data %s absent (set BULWARK_TEST_SHARED=required to fail instead): %v", rel, err)
-	}
-	return p
-}
+func sharedTestdata(tb testing.TB, rel string) string { return sharedtest.Dir(tb, rel) }
 
 const sigmaTarball = "sigmahq/sigmahq-rules-8eaafff1.tgz"
 

@@ -9,36 +9,12 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"bulwark/internal/sharedtest"
 )
 
-// sharedTestdata returns ../shared/testdata relative to the repository
-// root (the directory holding go.mod). It skips the test when the folder
-// is absent, and fails instead when BULWARK_TEST_SHARED=required.
-func sharedTestdata(t testing.TB, sub string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatalf("Getwd: %v", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatalf("no go.mod above the package directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "testdata", sub)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("BULWARK_TEST_SHARED") == "required" {
-			t.Fatalf("shared test data %s missing (BULWARK_TEST_SHARED=required): %v", p, err)
-		}
-		t.Skipf("shared test data %s not present; skipping", p)
-	}
-	return p
-}
+// sharedTestdata returns ../shared/testdata/sub (see internal/sharedtest).
+func sharedTestdata(t testing.TB, sub string) string { return sharedtest.Dir(t, sub) }
 
 // otrfRecording is one NDJSON file from an OTRF zip.
 type otrfRecording struct {
@@ -119,20 +95,4 @@ func zeekLogOptional(b *testing.B, name string) []byte {
 	return zeekLog(b, name)
 }
 
-func sharedPresent(sub string) bool {
-	dir, err := os.Getwd()
-	if err != nil {
-		return false
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			_, err := os.Stat(filepath.Join(dir, "..", "shared", "testdata", sub))
-			return err == nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return false
-		}
-		dir = parent
-	}
-}
+func sharedPresent(sub string) bool { return sharedtest.Present(sub) }
