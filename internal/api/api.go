@@ -23,6 +23,7 @@ import (
 	"bulwark/internal/auth"
 	"bulwark/internal/errs"
 	"bulwark/internal/incident"
+	"bulwark/internal/intel"
 	"bulwark/internal/notify"
 	"bulwark/internal/sysinv"
 	"bulwark/internal/web"
@@ -43,6 +44,9 @@ type Handler struct {
 	incidents *incident.Service
 	notify    *notify.Outbox
 	systems   *sysinv.Service
+
+	intel      *intel.Service
+	intelSpool string
 }
 
 // Deps are the services the API uses.
@@ -58,6 +62,11 @@ type Deps struct {
 
 	// Systems is the information systems capability; nil leaves its routes out.
 	Systems *sysinv.Service
+
+	// Intel is threat intelligence; nil leaves its routes out. IntelSpool
+	// is the folder where import uploads wait for their job.
+	Intel      *intel.Service
+	IntelSpool string
 }
 
 // New returns the API handler.
@@ -67,6 +76,8 @@ func New(d Deps) *Handler {
 	h.routes = append(h.table(), h.incidentRoutes()...)
 	h.systems = d.Systems
 	h.routes = append(h.routes, h.sysinvRoutes()...)
+	h.intel, h.intelSpool = d.Intel, d.IntelSpool
+	h.routes = append(h.routes, h.intelRoutes()...)
 	return h
 }
 

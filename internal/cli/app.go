@@ -19,6 +19,7 @@ import (
 	"bulwark/internal/audit"
 	"bulwark/internal/auth"
 	"bulwark/internal/i18n"
+	"bulwark/internal/intel"
 	"bulwark/internal/incident"
 	"bulwark/internal/notify"
 	"bulwark/internal/store"
@@ -47,6 +48,9 @@ type App struct {
 
 	Systems     *sysinv.Service
 	maxFeedBody int64
+
+	Intel      *intel.Service
+	intelSpool string
 
 	listener net.Listener
 	ready    chan struct{}
@@ -83,6 +87,10 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := a.wireIntel(ctx, log); err != nil {
+		db.Close()
+		return nil, err
+	}
 	cat, err := i18n.Load()
 	if err != nil {
 		db.Close()
@@ -91,7 +99,8 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a.Registry = prometheus.NewRegistry()
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.API = api.New(api.Deps{Auth: a.Auth, Agencies: a.Agencies, Audit: a.Audit, Log: log, Version: Version,
-		Incidents: a.Incidents, Notify: a.Notify, Systems: a.Systems})
+		Incidents: a.Incidents, Notify: a.Notify, Systems: a.Systems,
+		Intel: a.Intel, IntelSpool: a.intelSpool})
 	a.UI, err = ui.New(ui.Config{Secure: cfg.Secure(), Demo: cfg.Demo, TrustProxy: cfg.TrustProxy, Version: Version},
 		ui.Deps{DB: db, Auth: a.Auth, Agencies: a.Agencies, Audit: a.Audit, Catalog: cat, Log: log, Now: a.now,
 			Incidents: a.Incidents, Notify: a.Notify, Systems: a.Systems})
@@ -147,6 +156,7 @@ func (a *App) Handler() http.Handler {
 	mux.Handle("/", web.BodyLimit(1<<20)(a.UI.Routes()))
 	a.largeBodyRoutes(mux)
 	a.sysinvLargeBodyRoutes(mux)
+	a.intelRoutes(mux)
 	return web.Chain(mux,
 		web.Recover(a.Log),
 		web.WithRequestID(a.Config.TrustProxy),
@@ -204,6 +214,7 @@ func (a *App) Run(ctx context.Context) error {
 	go a.housekeeping(ctx)
 	go a.runIncidentJobs(ctx)
 	go a.runSysinvJobs(ctx)
+	go a.runIntelJobs(ctx)
 	close(a.ready)
 	a.Log.Info("serving", "addr", a.Addr(), "database", a.DB.URL, "demo", a.Config.Demo)
 	select {
@@ -242,4 +253,9 @@ func (a *App) housekeeping(ctx context.Context) {
 }
 
 // Close releases the database.
-func (a *App) Close() error { return a.DB.Close() }
+func (a *App) Close() error {
+	if a.Intel != nil {
+		a.Intel.Close() // waits for running imports before the database goes
+	}
+	return a.DB.Close()
+}

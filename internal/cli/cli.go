@@ -44,6 +44,8 @@ func commands() []command {
 		{"user", "manage users: user add | list | disable | enable | reset-password", runUser},
 		{"token", "manage API tokens: token create | list | revoke", runToken},
 		{"audit", "audit log: audit verify", runAudit},
+		{"import", "import indicators: import --format stix|misp|misp-feed|csv|plain FILE_OR_URL", runImport},
+		{"export", "export indicators: export --format stix|misp|csv|plain|rpz|firewall [--out FILE]", runExport},
 		{"vulns", "vulnerability catalogue: vulns import [--kind nvd|kev] FILE_OR_URL (NVD CVE JSON 2.0 or CISA KEV)", runVulns},
 		{"version", "print the version", func(_ context.Context, e cmdEnv, _ []string) error {
 			fmt.Fprintln(e.stdout, "bulwark", Version)

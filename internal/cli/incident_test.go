@@ -152,6 +152,17 @@ func TestIncidentAPIFlow(t *testing.T) {
 		if text := pdfToText(t, pdf); !strings.Contains(text, "BÁO CÁO KẾT THÚC ỨNG PHÓ SỰ CỐ") || !strings.Contains(text, "Trịnh Hải Yến") {
 			t.Errorf("pdf text: %s", text)
 		}
+		// The signed copy of the report, uploaded as a raw body.
+		signed := []byte("%PDF-1.7 signed copy")
+		req, _ := http.NewRequest("PUT", fmt.Sprintf("%s%s/reports/%d/document?name=%s", e.srv.URL, base, rep.ID, url.QueryEscape("báo cáo đã ký.pdf")), bytes.NewReader(signed))
+		req.Header.Set("Authorization", "Bearer "+e.tokens[reporter])
+		if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("attach signed copy: %v %v", resp.StatusCode, err)
+		}
+		resp, doc := e.apiCall(t, "GET", fmt.Sprintf("%s/reports/%d/document", base, rep.ID), e.tokens[coord], "")
+		if resp.StatusCode != 200 || !bytes.Equal(doc, signed) || !strings.Contains(resp.Header.Get("Content-Disposition"), "filename*=UTF-8''b%C3%A1o") {
+			t.Errorf("signed copy: %d %q %s", resp.StatusCode, doc, resp.Header.Get("Content-Disposition"))
+		}
 		// Evidence: 3 MiB, over the 1 MiB default body limit, under the
 		// 4 MiB evidence limit; its SHA-256 matches on the way back.
 		content := bytes.Repeat([]byte("203.0.113.9 - - [20/Nov/2026] \"POST /up.php\" 200\n"), 3<<20/50)
@@ -341,6 +352,24 @@ func TestIncidentPages(t *testing.T) {
 	}
 	if st, _ := co.get("/notifications"); st != http.StatusForbidden {
 		t.Errorf("coordinator notifications page = %d", st)
+	}
+	// Admins edit playbooks on their page; a malformed task line is shown
+	// back with its error.
+	_, adoc := ad.get("/playbooks")
+	form := url.Values{"csrf": {csrfOf(adoc)}, "name_vi": {"Thay đổi giao diện"}, "category": {"information-content-security/unauthorised-information-modification"},
+		"severity": {"high"}, "tasks": {"owner|2|Cô lập máy chủ\nlead|24|Phân tích web shell"}, "checklist": {"Chụp ảnh\nLưu nhật ký"}, "active": {"1"}}
+	if r := ad.post("/playbooks/defacement", form); r.StatusCode != http.StatusSeeOther {
+		t.Errorf("save playbook = %d", r.StatusCode)
+	}
+	form.Set("tasks", "everyone two hours")
+	if r := ad.post("/playbooks/defacement", form); r.StatusCode != http.StatusBadRequest {
+		t.Errorf("bad playbook tasks = %d", r.StatusCode)
+	}
+	if r := co.post("/playbooks/defacement", url.Values{"csrf": {csrfOf(cdoc)}, "name_vi": {"x"}, "category": {"fraud/phishing"}}); r.StatusCode != http.StatusForbidden {
+		t.Errorf("coordinator saves playbook = %d", r.StatusCode)
+	}
+	if b := e.call(t, "GET", "/api/v1/playbooks", coord, "", 200); !strings.Contains(string(b), "Phân tích web shell") {
+		t.Errorf("edited playbook: %s", trunc(b))
 	}
 	// The telecom sees nothing.
 	tel := e.browser(t)

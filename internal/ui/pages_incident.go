@@ -20,6 +20,7 @@ import (
 	"bulwark/internal/access"
 	"bulwark/internal/agency"
 	"bulwark/internal/errs"
+	"bulwark/internal/i18n"
 	"bulwark/internal/incident"
 	"bulwark/internal/notify"
 )
@@ -64,6 +65,7 @@ func (h *Handler) incidentRoutes(handle func(string, handlerFunc)) {
 	handle("GET /incident-rules", h.ruleList)
 	handle("POST /incident-rules/{code}", h.ruleUpdate)
 	handle("GET /playbooks", h.playbookList)
+	handle("POST /playbooks/{code}", h.playbookSave)
 	handle("GET /incident-figures", h.figuresPage)
 	handle("GET /notifications", h.notificationsPage)
 	handle("POST /webhooks", h.webhookCreate)
@@ -1020,20 +1022,120 @@ func (h *Handler) ruleUpdate(w http.ResponseWriter, r *http.Request) error {
 
 type playbooksPage struct {
 	Page
-	Playbooks []incident.Playbook
+	Playbooks  []incident.Playbook
+	Categories []incident.Category
+	Severities []incident.Severity
+}
+
+// pbEdit is the data of a playbook's edit fields.
+type pbEdit struct {
+	L          i18n.Lang
+	PB         incident.Playbook
+	Categories []incident.Category
+	Severities []incident.Severity
+	Fields     map[string]string
+}
+
+// Edit is the data of the edit fields of pb, for the template.
+func (p playbooksPage) Edit(pb incident.Playbook) pbEdit {
+	return pbEdit{L: p.L, PB: pb, Categories: p.Categories, Severities: p.Severities, Fields: p.Fields}
+}
+
+// Blank is a new playbook, for the creation form.
+func (p playbooksPage) Blank() incident.Playbook { return incident.Playbook{Active: true} }
+
+// TaskLines is the playbook's tasks as the edit form shows them.
+func (e pbEdit) TaskLines() string { return taskLines(e.PB.Tasks) }
+
+// ChecklistLines is the checklist, one item per line.
+func (e pbEdit) ChecklistLines() string { return strings.Join(e.PB.Checklist, "\n") }
+
+// taskLines writes tasks one per line: "owner|hours|title" or
+// "lead|hours|title".
+func taskLines(ts []incident.PlaybookTask) string {
+	var b strings.Builder
+	for _, t := range ts {
+		fmt.Fprintf(&b, "%s|%d|%s\n", t.Agency, t.DueHours, t.Title)
+	}
+	return b.String()
+}
+
+func parseTaskLines(s string) ([]incident.PlaybookTask, error) {
+	var out []incident.PlaybookTask
+	for i, line := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		parts := strings.SplitN(line, "|", 3)
+		if len(parts) != 3 {
+			return nil, errs.Field("tasks", "line %d: write agency|hours|title, e.g. owner|24|Thu thập nhật ký", i+1)
+		}
+		hours, err := strconv.Atoi(strings.TrimSpace(parts[1]))
+		if err != nil {
+			return nil, errs.Field("tasks", "line %d: the hours must be a whole number", i+1)
+		}
+		out = append(out, incident.PlaybookTask{Agency: strings.TrimSpace(parts[0]), DueHours: hours, Title: strings.TrimSpace(parts[2])})
+		if len(out) > 30 {
+			return nil, errs.Field("tasks", "at most 30 tasks")
+		}
+	}
+	return out, nil
+}
+
+func parseLines(s string) []string {
+	var out []string
+	for _, line := range strings.Split(s, "\n") {
+		if line = strings.TrimSpace(line); line != "" && len(out) < 51 {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+func (h *Handler) playbookSave(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	f := r.PostFormValue
+	code := r.PathValue("code")
+	if code == "new" {
+		code = strings.TrimSpace(f("code"))
+	}
+	tasks, err := parseTaskLines(f("tasks"))
+	if err == nil {
+		_, err = h.incidents.SavePlaybook(r.Context(), incident.Playbook{Code: code, NameVI: f("name_vi"), NameEN: f("name_en"),
+			Category: f("category"), Severity: incident.Severity(f("severity")), Description: f("description"),
+			Tasks: tasks, Checklist: parseLines(f("checklist")), Active: f("active") == "1"})
+	}
+	if err != nil {
+		k := errs.KindOf(err)
+		if k != errs.Invalid && k != errs.Conflict {
+			return err
+		}
+		return h.renderPlaybooks(w, r, http.StatusBadRequest, err)
+	}
+	return redirect(w, r, withFlash("/playbooks#pb-"+url.PathEscape(code), "flash.saved"))
 }
 
 func (h *Handler) playbookList(w http.ResponseWriter, r *http.Request) error {
 	if _, err := requireUser(r); err != nil {
 		return err
 	}
+	return h.renderPlaybooks(w, r, http.StatusOK, nil)
+}
+
+func (h *Handler) renderPlaybooks(w http.ResponseWriter, r *http.Request, status int, formErr error) error {
 	list, err := h.incidents.Playbooks(r.Context(), true)
 	if err != nil {
 		return err
 	}
 	p := h.page(r, "", "incidents")
 	p.Title = p.L.T("inc.playbooks_title")
-	return h.render(w, http.StatusOK, "incident_playbooks", playbooksPage{Page: p, Playbooks: list})
+	if formErr != nil {
+		formError(&p, formErr)
+	}
+	return h.render(w, status, "incident_playbooks", playbooksPage{Page: p, Playbooks: list, Categories: incident.Taxonomy, Severities: incident.Severities})
 }
 
 type figuresPage struct {
