@@ -22,6 +22,7 @@ import (
 	"bulwark/internal/audit"
 	"bulwark/internal/auth"
 	"bulwark/internal/errs"
+	"bulwark/internal/fraud"
 	"bulwark/internal/incident"
 	"bulwark/internal/intel"
 	"bulwark/internal/notify"
@@ -45,6 +46,9 @@ type Handler struct {
 	notify    *notify.Outbox
 	systems   *sysinv.Service
 
+	fraud      *fraud.Service
+	trustProxy bool
+
 	intel      *intel.Service
 	intelSpool string
 }
@@ -63,6 +67,11 @@ type Deps struct {
 	// Systems is the information systems capability; nil leaves its routes out.
 	Systems *sysinv.Service
 
+	Fraud *fraud.Service // nil leaves the fraud routes out
+	// TrustProxy takes the client address from X-Forwarded-For, for the
+	// rate limits of public routes.
+	TrustProxy bool
+
 	// Intel is threat intelligence; nil leaves its routes out. IntelSpool
 	// is the folder where import uploads wait for their job.
 	Intel      *intel.Service
@@ -76,6 +85,8 @@ func New(d Deps) *Handler {
 	h.routes = append(h.table(), h.incidentRoutes()...)
 	h.systems = d.Systems
 	h.routes = append(h.routes, h.sysinvRoutes()...)
+	h.fraud, h.trustProxy = d.Fraud, d.TrustProxy
+	h.routes = append(h.routes, h.fraudRoutes()...)
 	h.intel, h.intelSpool = d.Intel, d.IntelSpool
 	h.routes = append(h.routes, h.intelRoutes()...)
 	return h

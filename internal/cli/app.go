@@ -18,6 +18,7 @@ import (
 	"bulwark/internal/api"
 	"bulwark/internal/audit"
 	"bulwark/internal/auth"
+	"bulwark/internal/fraud"
 	"bulwark/internal/i18n"
 	"bulwark/internal/intel"
 	"bulwark/internal/incident"
@@ -48,6 +49,8 @@ type App struct {
 
 	Systems     *sysinv.Service
 	maxFeedBody int64
+
+	Fraud *fraud.Service
 
 	Intel      *intel.Service
 	intelSpool string
@@ -91,6 +94,10 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := a.wireFraud(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	cat, err := i18n.Load()
 	if err != nil {
 		db.Close()
@@ -100,10 +107,12 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.API = api.New(api.Deps{Auth: a.Auth, Agencies: a.Agencies, Audit: a.Audit, Log: log, Version: Version,
 		Incidents: a.Incidents, Notify: a.Notify, Systems: a.Systems,
+		Fraud: a.Fraud, TrustProxy: cfg.TrustProxy,
 		Intel: a.Intel, IntelSpool: a.intelSpool})
 	a.UI, err = ui.New(ui.Config{Secure: cfg.Secure(), Demo: cfg.Demo, TrustProxy: cfg.TrustProxy, Version: Version},
 		ui.Deps{DB: db, Auth: a.Auth, Agencies: a.Agencies, Audit: a.Audit, Catalog: cat, Log: log, Now: a.now,
-			Incidents: a.Incidents, Notify: a.Notify, Systems: a.Systems})
+			Incidents: a.Incidents, Notify: a.Notify, Systems: a.Systems,
+			Fraud: a.Fraud})
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -156,6 +165,7 @@ func (a *App) Handler() http.Handler {
 	mux.Handle("/", web.BodyLimit(1<<20)(a.UI.Routes()))
 	a.largeBodyRoutes(mux)
 	a.sysinvLargeBodyRoutes(mux)
+	a.fraudBodyRoutes(mux)
 	a.intelRoutes(mux)
 	return web.Chain(mux,
 		web.Recover(a.Log),
@@ -214,6 +224,7 @@ func (a *App) Run(ctx context.Context) error {
 	go a.housekeeping(ctx)
 	go a.runIncidentJobs(ctx)
 	go a.runSysinvJobs(ctx)
+	go a.runFraudJobs(ctx)
 	go a.runIntelJobs(ctx)
 	close(a.ready)
 	a.Log.Info("serving", "addr", a.Addr(), "database", a.DB.URL, "demo", a.Config.Demo)

@@ -74,7 +74,7 @@ func TestIssueCheck(t *testing.T) {
 				t.Errorf("Lookup(%q) = %+v, %v; want confirmed with a date", q, lk, err)
 			}
 		}
-		st, err := w.svc.Status(ctx, codes[1])
+		st, err := w.svc.Status(ctx, codes[1], "192.0.2.200")
 		if err != nil || st.Status != fraud.ReportProcessed || st.Confirmed != 1 {
 			t.Errorf("Status = %+v, %v; want processed, 1 confirmed", st, err)
 		}

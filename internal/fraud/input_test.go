@@ -129,11 +129,11 @@ func TestBadReports(t *testing.T) {
 		if err != nil || sb.ReportCount != 2 {
 			t.Errorf("subject after bad reports = %+v, %v; want 2 reports (the good one and the markup one)", sb, err)
 		}
-		if st, err := w.svc.Status(ctx, good.TrackingCode); err != nil || st.Status != fraud.ReportReceived {
+		if st, err := w.svc.Status(ctx, good.TrackingCode, "192.0.2.200"); err != nil || st.Status != fraud.ReportReceived {
 			t.Errorf("good report status = %+v, %v", st, err)
 		}
 		for _, code := range []string{"", "LD-AAAA-AAAA-AAAA", "../../etc", strings.Repeat("A", 5000), "ld-0000-0000-0000"} {
-			if _, err := w.svc.Status(ctx, code); !errs.Is(err, errs.NotFound) {
+			if _, err := w.svc.Status(ctx, code, "192.0.2.200"); !errs.Is(err, errs.NotFound) {
 				t.Errorf("Status(%.20q) = %v, want NotFound", code, err)
 			}
 		}
@@ -251,7 +251,7 @@ func TestEvidence(t *testing.T) {
 		if _, err := w.svc.AddEvidence(ctx, "LD-2222-2222-2222", "x.png", bytes.NewReader(png)); !errs.Is(err, errs.NotFound) {
 			t.Errorf("AddEvidence with an unknown code = %v, want NotFound", err)
 		}
-		st, _ := w.svc.Status(ctx, rc.TrackingCode)
+		st, _ := w.svc.Status(ctx, rc.TrackingCode, "192.0.2.200")
 		if st.EvidenceFiles != 5 {
 			t.Errorf("evidence files = %d, want 5", st.EvidenceFiles)
 		}

@@ -14,9 +14,9 @@ import (
 	"bulwark/internal/store"
 )
 
-// ErrHoneypot is returned by Submit when the hidden field was filled: the
-// caller answers as if the report was accepted (so the bot learns nothing)
-// and nothing is stored.
+// ErrHoneypot is returned by Submit when the hidden field was filled,
+// with a receipt whose code leads nowhere: the caller answers as if the
+// report was accepted (so the bot learns nothing); nothing is stored.
 var ErrHoneypot = errors.New("fraud: honeypot field filled")
 
 // Submit stores a report from the public form or the public API. No login
@@ -26,7 +26,7 @@ var ErrHoneypot = errors.New("fraud: honeypot field filled")
 // many reports, and ErrHoneypot (nothing stored) for bots.
 func (s *Service) Submit(ctx context.Context, in ReportInput, clientIP string) (Receipt, error) {
 	if strings.TrimSpace(in.Website) != "" {
-		return Receipt{}, ErrHoneypot
+		return Receipt{TrackingCode: newTrackingCode(), Status: ReportReceived, CreatedAt: s.stamp()}, ErrHoneypot
 	}
 	p, err := prepare(in, s.now(), true)
 	if err != nil {
@@ -130,8 +130,12 @@ func upsertSubject(ctx context.Context, tx *store.Tx, c canon, in ReportInput, n
 
 // Status returns the status of the one report a tracking code names. No
 // login is needed; the answer holds no report text and no identifiers.
-// A malformed or unknown code is NotFound.
-func (s *Service) Status(ctx context.Context, code string) (PublicStatus, error) {
+// A malformed or unknown code is NotFound. clientIP is used only for the
+// rate limit that keeps anyone from guessing codes.
+func (s *Service) Status(ctx context.Context, code, clientIP string) (PublicStatus, error) {
+	if !s.lookupLim.Allow("status:" + clientIP) {
+		return PublicStatus{}, errs.E(errs.RateLimited, "too many requests from your address; wait a minute")
+	}
 	if !validTrackingCode(code) {
 		return PublicStatus{}, notFound("report")
 	}

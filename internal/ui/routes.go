@@ -54,6 +54,7 @@ func (h *Handler) Routes() http.Handler {
 
 	h.incidentRoutes(handle)
 	h.sysinvRoutes(handle)
+	h.fraudRoutes(handle)
 
 	handle("GET /account", h.account)
 	handle("POST /account/password", h.accountPassword)

@@ -28,6 +28,7 @@ import (
 	"bulwark/internal/audit"
 	"bulwark/internal/auth"
 	"bulwark/internal/errs"
+	"bulwark/internal/fraud"
 	"bulwark/internal/i18n"
 	"bulwark/internal/incident"
 	"bulwark/internal/notify"
@@ -76,6 +77,8 @@ type Handler struct {
 	incidents *incident.Service
 	notify    *notify.Outbox
 	systems   *sysinv.Service
+
+	fraud *fraud.Service
 }
 
 // Deps are the services the pages use.
@@ -93,6 +96,8 @@ type Deps struct {
 
 	// Systems is the information systems capability; nil leaves its pages out.
 	Systems *sysinv.Service
+
+	Fraud *fraud.Service // nil leaves the fraud pages out
 }
 
 // New parses every page template once and returns the handler.
@@ -110,6 +115,7 @@ func New(cfg Config, d Deps) (*Handler, error) {
 		auth: d.Auth, agencies: d.Agencies, audit: d.Audit,
 		loginLim: web.NewLimiter(6*time.Second, 10), now: now,
 		incidents: d.Incidents, notify: d.Notify, systems: d.Systems,
+		fraud: d.Fraud,
 	}, nil
 }
 

@@ -1,0 +1,109 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"bulwark/internal/access"
+	"bulwark/internal/api"
+	"bulwark/internal/blob"
+	"bulwark/internal/fraud"
+	"bulwark/internal/fraud/fraudintel"
+	"bulwark/internal/ui"
+	"bulwark/internal/web"
+)
+
+// fraudConfig reads the fraud capability's settings from BULWARK_*
+// environment variables:
+//
+//	BULWARK_FRAUD_RETENTION_DAYS  days a closed report keeps the reporter's
+//	                              contact and narrative (default 365)
+//	BULWARK_FRAUD_TELECOM_DUE_HOURS, BULWARK_FRAUD_BANK_DUE_HOURS
+//	                              referral deadlines (default 48 and 24)
+//	BULWARK_BLOB_DIR              evidence folder (default <data>/blobs),
+//	                              shared with incidents: files are kept by hash
+func fraudConfig() (fraud.Config, error) {
+	var c fraud.Config
+	for _, v := range []struct {
+		name string
+		unit time.Duration
+		dst  *time.Duration
+		max  int
+	}{
+		{"FRAUD_RETENTION_DAYS", 24 * time.Hour, &c.Retention, 36500},
+		{"FRAUD_TELECOM_DUE_HOURS", time.Hour, &c.TelecomDue, 24 * 365},
+		{"FRAUD_BANK_DUE_HOURS", time.Hour, &c.BankDue, 24 * 365},
+	} {
+		s := env(v.name, "")
+		if s == "" {
+			continue
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > v.max {
+			return c, fmt.Errorf("BULWARK_%s must be a whole number from 1 to %d", v.name, v.max)
+		}
+		*v.dst = time.Duration(n) * v.unit
+	}
+	return c, nil
+}
+
+// wireFraud builds the fraud service over the shared blob folder and hands
+// confirmed phishing domains and URLs to threat intelligence (a.Intel, so
+// it runs after wireIntel); without intel they wait in the hand-off table
+// (GET /api/v1/fraud/handoffs).
+func (a *App) wireFraud() error {
+	cfg, err := fraudConfig()
+	if err != nil {
+		return err
+	}
+	blobs, err := blob.NewLocal(env("BLOB_DIR", filepath.Join(a.Config.Data, "blobs")))
+	if err != nil {
+		return err
+	}
+	a.Fraud = fraud.New(fraud.Deps{DB: a.DB, Audit: a.Audit, Blobs: blobs, Logger: a.Log, Now: a.now}, cfg)
+	if a.Intel != nil {
+		a.Fraud.SetSink(fraudintel.Sink{Intel: a.Intel})
+	}
+	return nil
+}
+
+// fraudBodyRoutes serves the routes that take evidence files with a limit
+// that fits them (the service cuts each file at fraud.MaxEvidenceSize while
+// streaming it).
+func (a *App) fraudBodyRoutes(mux *http.ServeMux) {
+	limit := int64(fraud.MaxEvidenceFiles*fraud.MaxEvidenceSize + 1<<20)
+	apiRoutes, pageRoutes := web.BodyLimit(fraud.MaxEvidenceSize+1<<16)(a.API.Routes()), web.BodyLimit(limit)(a.UI.Routes())
+	for _, p := range api.FraudLargeBodyRoutes() {
+		mux.Handle(p, apiRoutes)
+	}
+	for _, p := range ui.FraudLargeBodyRoutes() {
+		mux.Handle(p, pageRoutes)
+	}
+}
+
+// runFraudJobs applies the retention period and retries pending
+// hand-offs every hour until ctx ends.
+func (a *App) runFraudJobs(ctx context.Context) {
+	sys := access.With(ctx, access.SystemPrincipal())
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := a.Fraud.Anonymise(sys); err != nil && ctx.Err() == nil {
+			a.Log.Warn("fraud retention", "err", err)
+		} else if n > 0 {
+			a.Log.Info("fraud reports anonymised", "count", n)
+		}
+		if _, err := a.Fraud.DeliverPending(sys); err != nil && ctx.Err() == nil {
+			a.Log.Warn("fraud hand-offs", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,10 @@
+package feed
+
+import "embed"
+
+// Samples holds the small NVD CVE JSON 2.0 and KEV excerpts of testdata
+// (see testdata/README.md): the tests read them, and the demo province
+// imports them so that its systems have findings without internet access.
+//
+//go:embed testdata/nvdcve-2.0-sample.json testdata/kev-sample.json
+var Samples embed.FS

@@ -1,0 +1,849 @@
+package ui
+
+import (
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"bulwark/internal/access"
+	"bulwark/internal/errs"
+	"bulwark/internal/fraud"
+	"bulwark/internal/web"
+)
+
+// FraudLargeBodyRoutes are the pages that take files: the public report
+// form (evidence) and the CSV import. cli serves them with a limit that
+// fits; the fraud service cuts every file at its own limit while
+// streaming it.
+func FraudLargeBodyRoutes() []string { return []string{"POST /report-fraud", "POST /fraud/import"} }
+
+// fraudIdRows is how many free identifier rows the report form has (besides
+// the bank account block).
+const fraudIdRows = 4
+
+func (h *Handler) fraudRoutes(handle func(string, handlerFunc)) {
+	if h.fraud == nil {
+		return
+	}
+	// Public: no login; the handlers never need a user.
+	handle("GET /report-fraud", h.publicReportForm)
+	handle("POST /report-fraud", h.publicReportSubmit)
+	handle("GET /report-fraud/status", h.publicReportStatus)
+	handle("GET /lookup", h.publicLookup)
+	// Staff.
+	handle("GET /fraud", h.fraudQueue)
+	handle("GET /fraud/reports", h.fraudReports)
+	handle("GET /fraud/reports/new", h.fraudIntakeForm)
+	handle("POST /fraud/reports", h.fraudIntake)
+	handle("GET /fraud/reports/{id}", h.fraudReport)
+	handle("POST /fraud/reports/{id}/reporter", h.fraudReporter)
+	handle("GET /fraud/evidence/{id}", h.fraudEvidence)
+	handle("GET /fraud/subjects/{id}", h.fraudSubject)
+	handle("POST /fraud/subjects/{id}/decision", h.fraudDecide)
+	handle("POST /fraud/subjects/{id}/links", h.fraudLink)
+	handle("GET /fraud/referrals", h.fraudReferrals)
+	handle("POST /fraud/referrals/{id}/answer", h.fraudAnswer)
+	handle("GET /fraud/import", h.fraudImportForm)
+	handle("POST /fraud/import", h.fraudImport)
+	handle("GET /fraud/figures", h.fraudFigures)
+	handle("GET /fraud/privacy", h.fraudPrivacy)
+	handle("POST /fraud/privacy", h.fraudPrivacyAction)
+	handle("GET /fraud/settings", h.fraudSettings)
+	handle("POST /fraud/settings", h.fraudSettingsSave)
+}
+
+// --- the report form (public and staff intake) ---
+
+type fraudReportFormPage struct {
+	Page
+	Staff       bool
+	V           url.Values
+	Channels    []fraud.Channel
+	ScamTypes   []string
+	Kinds       []fraud.IdentifierKind
+	Rows        []int
+	Retention   int // days
+	MaxFiles    int
+	MaxFileMB   int
+	Today       string
+	FileResults []string
+}
+
+func (h *Handler) fraudReportForm(r *http.Request, staff bool, v url.Values) fraudReportFormPage {
+	p := h.page(r, "", "fraud")
+	p.Title = p.L.T("fraud.report_title")
+	if staff {
+		p.Title = p.L.T("fraud.intake_title")
+	}
+	if v == nil {
+		v = url.Values{}
+	}
+	rows := make([]int, fraudIdRows)
+	for i := range rows {
+		rows[i] = i
+	}
+	return fraudReportFormPage{Page: p, Staff: staff, V: v, Channels: fraud.Channels, ScamTypes: fraud.ScamTypes,
+		Kinds: []fraud.IdentifierKind{fraud.KindPhone, fraud.KindURL, fraud.KindSocial, fraud.KindSender, fraud.KindWallet},
+		Rows:  rows, Retention: int(h.fraud.Config().Retention.Hours() / 24), MaxFiles: fraud.MaxEvidenceFiles,
+		MaxFileMB: fraud.MaxEvidenceSize >> 20, Today: h.now().Format("2006-01-02")}
+}
+
+// fraudReportInput reads the form into a report, remembering which form field
+// each identifier came from so errors land next to it.
+func fraudReportInput(v url.Values) (fraud.ReportInput, []string) {
+	amount, _ := strconv.ParseInt(strings.NewReplacer(".", "", ",", "", " ", "").Replace(v.Get("amount")), 10, 64)
+	if s := strings.TrimSpace(v.Get("amount")); s != "" && amount == 0 && strings.Trim(s, "0.,") != "" {
+		amount = -1 // not a number: let the service say so
+	}
+	in := fraud.ReportInput{Channel: fraud.Channel(v.Get("channel")), ScamType: v.Get("scam_type"), OccurredOn: v.Get("occurred_on"),
+		Amount: amount, Narrative: v.Get("narrative"), Consent: v.Get("consent") == "yes", Website: v.Get("website"),
+		Reporter: fraud.Contact{Name: v.Get("reporter_name"), Phone: v.Get("reporter_phone"), Email: v.Get("reporter_email")}}
+	var fields []string
+	for i := range fraudIdRows {
+		val := strings.TrimSpace(v.Get(fmt.Sprintf("id_value_%d", i)))
+		if val == "" {
+			continue
+		}
+		kind := fraud.IdentifierKind(v.Get(fmt.Sprintf("id_kind_%d", i)))
+		id := fraud.Identifier{Kind: kind, Value: val}
+		if kind == fraud.KindWallet {
+			id.Bank = "EWALLET"
+			if b, _, ok := strings.Cut(val, ":"); ok && b != "" {
+				id.Bank = ""
+			}
+		}
+		in.Identifiers = append(in.Identifiers, id)
+		fields = append(fields, fmt.Sprintf("id_value_%d", i))
+	}
+	if acc := strings.TrimSpace(v.Get("account")); acc != "" || strings.TrimSpace(v.Get("bank")) != "" {
+		in.Identifiers = append(in.Identifiers, fraud.Identifier{Kind: fraud.KindAccount, Value: acc, Bank: v.Get("bank"), AccountName: v.Get("account_name")})
+		fields = append(fields, "account")
+	}
+	return in, fields
+}
+
+var fraudIdFieldRe = regexp.MustCompile(`^identifiers\[(\d+)\]\.(\w+)$`)
+
+// fraudFormFieldOf maps a service field ("identifiers[1].value",
+// "reporter.email") to the form's input name.
+func fraudFormFieldOf(field string, fields []string) string {
+	if m := fraudIdFieldRe.FindStringSubmatch(field); m != nil {
+		i, _ := strconv.Atoi(m[1])
+		if i < len(fields) {
+			if fields[i] == "account" && m[2] == "bank" {
+				return "bank"
+			}
+			if fields[i] == "account" && m[2] == "account_name" {
+				return "account_name"
+			}
+			return fields[i]
+		}
+	}
+	return strings.ReplaceAll(field, ".", "_")
+}
+
+// fraudReportError shows a validation error on the form, in the page's
+// language when the field has a message of its own.
+func fraudReportError(p *Page, err error, fields []string) bool {
+	k := errs.KindOf(err)
+	if k != errs.Invalid && k != errs.RateLimited && k != errs.TooLarge {
+		return false
+	}
+	f := fraudFormFieldOf(errs.FieldOf(err), fields)
+	msg := errs.Message(err)
+	base := f
+	if strings.HasPrefix(base, "id_value_") {
+		base = "id_value"
+	}
+	if key := "fraud.err." + base; f != "" && p.L.T(key) != key {
+		msg = p.L.T(key) + " (" + errs.Message(err) + ")"
+	}
+	if k == errs.RateLimited {
+		msg = p.L.T("fraud.err.rate")
+	}
+	p.Error = msg
+	if f != "" {
+		p.Fields = map[string]string{f: msg}
+	}
+	return true
+}
+
+func (h *Handler) publicReportForm(w http.ResponseWriter, r *http.Request) error {
+	d := h.fraudReportForm(r, false, nil)
+	d.Nav = "public"
+	return h.render(w, http.StatusOK, "public_report", d)
+}
+
+type fraudReceiptPage struct {
+	Page
+	Receipt     fraud.Receipt
+	FileResults []fraudFileResult
+}
+
+type fraudFileResult struct {
+	Name  string
+	OK    bool
+	Error string
+}
+
+// publicReportSubmit reads the multipart form as a stream: the text
+// fields first (each bounded), then the report is stored, then every
+// evidence file is streamed to the blob store, checked by content. A bot
+// that fills the honeypot gets a receipt that leads nowhere.
+func (h *Handler) publicReportSubmit(w http.ResponseWriter, r *http.Request) error {
+	v := url.Values{}
+	var part *multipart.Part
+	mr, err := multipartFrom(r)
+	if err != nil {
+		if err := r.ParseForm(); err != nil {
+			return errs.E(errs.Invalid, "the form could not be read")
+		}
+		v = r.PostForm
+	} else {
+		for {
+			part, err = mr.NextPart()
+			if err == io.EOF {
+				part = nil
+				break
+			}
+			if err != nil {
+				return errs.Wrap(errs.Invalid, err, "the upload was cut short")
+			}
+			if part.FormName() == "evidence" {
+				break
+			}
+			if len(v) > 64 {
+				return errs.E(errs.TooLarge, "too many form fields")
+			}
+			b, err := io.ReadAll(io.LimitReader(part, 32<<10))
+			if err != nil {
+				return errs.Wrap(errs.Invalid, err, "the upload was cut short")
+			}
+			v.Add(part.FormName(), string(b))
+		}
+	}
+	in, fields := fraudReportInput(v)
+	rc, err := h.fraud.Submit(r.Context(), in, web.ClientIP(r, h.cfg.TrustProxy))
+	if err == fraud.ErrHoneypot {
+		p := h.page(r, "", "public")
+		p.Title = p.L.T("fraud.receipt_title")
+		return h.render(w, http.StatusOK, "public_receipt", fraudReceiptPage{Page: p, Receipt: rc})
+	}
+	if err != nil {
+		d := h.fraudReportForm(r, false, v)
+		d.Nav = "public"
+		if !fraudReportError(&d.Page, err, fields) {
+			return err
+		}
+		status := http.StatusUnprocessableEntity
+		if errs.KindOf(err) == errs.RateLimited {
+			status = http.StatusTooManyRequests
+		}
+		return h.render(w, status, "public_report", d)
+	}
+	p := h.page(r, "", "public")
+	p.Title = p.L.T("fraud.receipt_title")
+	d := fraudReceiptPage{Page: p, Receipt: rc}
+	for part != nil {
+		if part.FormName() == "evidence" && part.FileName() != "" {
+			res := fraudFileResult{Name: part.FileName()}
+			if len(d.FileResults) >= fraud.MaxEvidenceFiles {
+				res.Error = p.L.T("fraud.err.too_many_files")
+			} else if _, err := h.fraud.AddEvidence(r.Context(), rc.TrackingCode, part.FileName(), part); err != nil {
+				if errs.KindOf(err) == errs.Internal {
+					return err
+				}
+				res.Error = errs.Message(err)
+			} else {
+				res.OK = true
+			}
+			d.FileResults = append(d.FileResults, res)
+		}
+		part, err = mr.NextPart()
+		if err != nil {
+			break
+		}
+	}
+	return h.render(w, http.StatusOK, "public_receipt", d)
+}
+
+type fraudStatusPage struct {
+	Page
+	Code   string
+	Status *fraud.PublicStatus
+}
+
+func (h *Handler) publicReportStatus(w http.ResponseWriter, r *http.Request) error {
+	p := h.page(r, "", "public")
+	p.Title = p.L.T("fraud.status_title")
+	d := fraudStatusPage{Page: p, Code: strings.TrimSpace(r.URL.Query().Get("code"))}
+	if d.Code != "" {
+		st, err := h.fraud.Status(r.Context(), d.Code, web.ClientIP(r, h.cfg.TrustProxy))
+		switch {
+		case errs.Is(err, errs.RateLimited):
+			d.Error = p.L.T("fraud.err.rate")
+		case errs.Is(err, errs.NotFound):
+			d.Error = p.L.T("fraud.status_unknown")
+		case err != nil:
+			return err
+		default:
+			d.Status = &st
+		}
+	}
+	return h.render(w, http.StatusOK, "public_status", d)
+}
+
+type fraudLookupPage struct {
+	Page
+	Q      string
+	Result *fraud.LookupResult
+}
+
+func (h *Handler) publicLookup(w http.ResponseWriter, r *http.Request) error {
+	p := h.page(r, "", "public")
+	p.Title = p.L.T("fraud.lookup_title")
+	d := fraudLookupPage{Page: p, Q: strings.TrimSpace(r.URL.Query().Get("q"))}
+	if len(d.Q) > 300 {
+		d.Q = d.Q[:300]
+	}
+	if d.Q != "" {
+		res, err := h.fraud.Lookup(r.Context(), d.Q, web.ClientIP(r, h.cfg.TrustProxy))
+		switch {
+		case errs.Is(err, errs.RateLimited):
+			d.Error = p.L.T("fraud.err.rate")
+		case errs.Is(err, errs.Invalid):
+			d.Error = p.L.T("fraud.lookup_invalid")
+		case err != nil:
+			return err
+		default:
+			d.Result = &res
+		}
+	}
+	return h.render(w, http.StatusOK, "public_lookup", d)
+}
+
+// --- staff pages ---
+
+type fraudQueuePage struct {
+	Page
+	Subjects []fraud.Subject
+	Sort     string
+	Pager    pager
+	Verifier bool
+}
+
+func (h *Handler) fraudQueue(w http.ResponseWriter, r *http.Request) error {
+	u, err := requireUser(r)
+	if err != nil {
+		return err
+	}
+	if !access.IsFraudVerifier(u) {
+		if u.Has(access.Liaison) {
+			return redirect(w, r, "/fraud/referrals")
+		}
+		return redirect(w, r, "/fraud/figures")
+	}
+	sort := r.URL.Query().Get("sort")
+	if sort != "amount" && sort != "recent" {
+		sort = "count"
+	}
+	list, total, err := h.fraud.Queue(r.Context(), sort, pageSize, offsetOf(r))
+	if err != nil {
+		return err
+	}
+	p := h.page(r, "", "fraud")
+	p.Title = p.L.T("fraud.queue_title")
+	return h.render(w, http.StatusOK, "fraud", fraudQueuePage{Page: p, Subjects: list, Sort: sort, Verifier: true,
+		Pager: pager{Total: total, Offset: offsetOf(r), Limit: pageSize, Base: "/fraud?sort=" + sort}})
+}
+
+type fraudReportsPage struct {
+	Page
+	Reports []fraud.Report
+	Pager   pager
+}
+
+func (h *Handler) fraudReports(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	list, total, err := h.fraud.ListReports(r.Context(), fraud.ReportFilter{Limit: pageSize, Offset: offsetOf(r)})
+	if err != nil {
+		return err
+	}
+	p := h.page(r, "", "fraud")
+	p.Title = p.L.T("fraud.reports_title")
+	return h.render(w, http.StatusOK, "fraud_reports", fraudReportsPage{Page: p, Reports: list, Pager: pager{Total: total, Offset: offsetOf(r), Limit: pageSize, Base: "/fraud/reports"}})
+}
+
+func (h *Handler) fraudIntakeForm(w http.ResponseWriter, r *http.Request) error {
+	u, err := requireUser(r)
+	if err != nil {
+		return err
+	}
+	if !access.CanFileFraudReport(u) {
+		return access.Deny("file fraud reports")
+	}
+	return h.render(w, http.StatusOK, "public_report", h.fraudReportForm(r, true, nil))
+}
+
+func (h *Handler) fraudIntake(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	in, fields := fraudReportInput(r.PostForm)
+	rc, err := h.fraud.File(r.Context(), in)
+	if err != nil {
+		d := h.fraudReportForm(r, true, r.PostForm)
+		if !fraudReportError(&d.Page, err, fields) {
+			return err
+		}
+		return h.render(w, http.StatusUnprocessableEntity, "public_report", d)
+	}
+	p := h.page(r, "", "fraud")
+	p.Title = p.L.T("fraud.receipt_title")
+	return h.render(w, http.StatusOK, "public_receipt", fraudReceiptPage{Page: p, Receipt: rc})
+}
+
+type fraudReportPage struct {
+	Page
+	R       fraud.Report
+	Contact *fraud.Contact
+	CanSee  bool
+}
+
+func (h *Handler) fraudReport(w http.ResponseWriter, r *http.Request) error {
+	u, err := requireUser(r)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	rep, err := h.fraud.GetReport(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	p := h.page(r, "", "fraud")
+	p.Title = p.L.T("fraud.report_n", rep.ID)
+	return h.render(w, http.StatusOK, "fraud_report", fraudReportPage{Page: p, R: rep, CanSee: access.CanSeeReporterContact(u)})
+}
+
+// fraudReporter shows the reporter's contact: a POST, so that the view
+// is a deliberate act (and audited by the service).
+func (h *Handler) fraudReporter(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	c, err := h.fraud.ReporterContact(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	rep, err := h.fraud.GetReport(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	p := h.page(r, "", "fraud")
+	p.Title = p.L.T("fraud.report_n", rep.ID)
+	return h.render(w, http.StatusOK, "fraud_report", fraudReportPage{Page: p, R: rep, Contact: &c, CanSee: true})
+}
+
+func (h *Handler) fraudEvidence(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	ev, rc, err := h.fraud.OpenEvidence(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	w.Header().Set("Content-Type", ev.ContentType)
+	w.Header().Set("Content-Disposition", `attachment; filename="evidence-`+strconv.FormatInt(ev.ID, 10)+`"`)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "no-store")
+	_, err = io.Copy(w, rc)
+	return err
+}
+
+type fraudSubjectPage struct {
+	Page
+	S              fraud.SubjectDetail
+	Statuses       []fraud.Status
+	TelecomActions []string
+	BankActions    []string
+	Operator       string
+}
+
+func (h *Handler) fraudSubject(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	return h.fraudRenderSubject(w, r, http.StatusOK, nil)
+}
+
+func (h *Handler) fraudRenderSubject(w http.ResponseWriter, r *http.Request, status int, formErr error) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	d, err := h.fraud.GetSubject(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	p := h.page(r, "", "fraud")
+	p.Title = d.Value
+	if formErr != nil && !formError(&p, formErr) {
+		return formErr
+	}
+	sp := fraudSubjectPage{Page: p, S: d, Statuses: fraud.Statuses, TelecomActions: fraud.TelecomActions, BankActions: fraud.BankActions}
+	if d.Kind == fraud.KindPhone {
+		if op, err := h.fraud.OperatorOf(r.Context(), d.Value); err == nil {
+			sp.Operator = op.Name
+		}
+	}
+	return h.render(w, status, "fraud_subject", sp)
+}
+
+func (h *Handler) fraudDecide(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	_, err = h.fraud.Decide(r.Context(), id, fraud.Decision{Status: fraud.Status(r.PostFormValue("status")), Reason: r.PostFormValue("reason"), Action: r.PostFormValue("action")})
+	if err != nil {
+		if k := errs.KindOf(err); k == errs.Invalid || k == errs.Conflict {
+			return h.fraudRenderSubject(w, r, http.StatusUnprocessableEntity, err)
+		}
+		return err
+	}
+	return redirect(w, r, withFlash(fmt.Sprintf("/fraud/subjects/%d", id), "fraud.flash_decided"))
+}
+
+func (h *Handler) fraudLink(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if _, err := h.fraud.Link(r.Context(), id, r.PostFormValue("incident_ref"), r.PostFormValue("case_number")); err != nil {
+		if errs.KindOf(err) == errs.Invalid {
+			return h.fraudRenderSubject(w, r, http.StatusUnprocessableEntity, err)
+		}
+		return err
+	}
+	return redirect(w, r, withFlash(fmt.Sprintf("/fraud/subjects/%d", id), "fraud.flash_linked"))
+}
+
+type fraudReferralsPage struct {
+	Page
+	Referrals []fraud.Referral
+	Outcomes  map[string][]fraud.Outcome
+	Overdue   bool
+	Open      bool
+	Liaison   bool
+	Today     string
+	Pager     pager
+}
+
+func (h *Handler) fraudReferrals(w http.ResponseWriter, r *http.Request) error {
+	u, err := requireUser(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	f := fraud.ReferralFilter{Overdue: q.Get("overdue") == "1", Open: q.Get("open") == "1", Limit: pageSize, Offset: offsetOf(r)}
+	list, total, err := h.fraud.ListReferrals(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	outs, err := h.fraud.Outcomes(r.Context(), "", false)
+	if err != nil {
+		return err
+	}
+	byKind := map[string][]fraud.Outcome{}
+	for _, o := range outs {
+		byKind[o.Kind] = append(byKind[o.Kind], o)
+	}
+	p := h.page(r, "", "fraud")
+	p.Title = p.L.T("fraud.referrals_title")
+	base := "/fraud/referrals?" + url.Values{"overdue": {q.Get("overdue")}, "open": {q.Get("open")}}.Encode()
+	return h.render(w, http.StatusOK, "fraud_referrals", fraudReferralsPage{Page: p, Referrals: list, Outcomes: byKind, Overdue: f.Overdue, Open: f.Open,
+		Liaison: u.Has(access.Liaison), Today: h.now().Format("2006-01-02"), Pager: pager{Total: total, Offset: f.Offset, Limit: pageSize, Base: base}})
+}
+
+func (h *Handler) fraudAnswer(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	_, err = h.fraud.AnswerReferral(r.Context(), id, fraud.Answer{Outcome: r.PostFormValue("outcome"), Note: r.PostFormValue("note"), On: r.PostFormValue("on")})
+	if err != nil {
+		if k := errs.KindOf(err); k == errs.Invalid || k == errs.Conflict {
+			return redirect(w, r, "/fraud/referrals?flash=fraud.flash_answer_failed")
+		}
+		return err
+	}
+	return redirect(w, r, withFlash("/fraud/referrals", "fraud.flash_answered"))
+}
+
+type fraudImportPage struct {
+	Page
+	Result *fraud.ImportResult
+}
+
+func (h *Handler) fraudImportForm(w http.ResponseWriter, r *http.Request) error {
+	u, err := requireUser(r)
+	if err != nil {
+		return err
+	}
+	if !access.CanFileFraudReport(u) {
+		return access.Deny("import fraud reports")
+	}
+	p := h.page(r, "", "fraud")
+	p.Title = p.L.T("fraud.import_title")
+	return h.render(w, http.StatusOK, "fraud_import", fraudImportPage{Page: p})
+}
+
+func (h *Handler) fraudImport(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	mr, err := multipartFrom(r)
+	if err != nil {
+		return err
+	}
+	part, _, err := nextFilePart(mr)
+	p := h.page(r, "", "fraud")
+	p.Title = p.L.T("fraud.import_title")
+	if err != nil {
+		formError(&p, err)
+		return h.render(w, http.StatusUnprocessableEntity, "fraud_import", fraudImportPage{Page: p})
+	}
+	res, err := h.fraud.ImportCSV(r.Context(), part, nil)
+	if err != nil {
+		if k := errs.KindOf(err); k != errs.Invalid && k != errs.TooLarge {
+			return err
+		}
+		p.Error = errs.Message(err)
+	}
+	return h.render(w, http.StatusOK, "fraud_import", fraudImportPage{Page: p, Result: &res})
+}
+
+type fraudFiguresPage struct {
+	Page
+	F         fraud.Figures
+	DaysJSON  template.JS
+	From, To  string
+	AmountFmt string
+}
+
+// fraudSeries is reports per day over the period, for the chart.
+func fraudSeries(f fraud.Figures, label string) []byte {
+	s := series{Label: label, Labels: []string{}, Values: []int{}}
+	per := map[string]int{}
+	for _, d := range f.ByDayChannel {
+		per[d.Day] += d.Count
+	}
+	for t := f.From; t.Before(f.To); t = t.AddDate(0, 0, 1) {
+		day := t.Format("2006-01-02")
+		s.Labels = append(s.Labels, day[5:])
+		s.Values = append(s.Values, per[day])
+	}
+	b, _ := json.Marshal(s)
+	return b
+}
+
+func (h *Handler) fraudFigures(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	to := h.now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)
+	from := to.AddDate(0, 0, -30)
+	if t, err := time.Parse("2006-01-02", q.Get("from")); err == nil {
+		from = t
+	}
+	if t, err := time.Parse("2006-01-02", q.Get("to")); err == nil {
+		to = t.AddDate(0, 0, 1)
+	}
+	if to.Sub(from) > 400*24*time.Hour || !to.After(from) {
+		from = to.AddDate(0, 0, -30)
+	}
+	f, err := h.fraud.Figures(r.Context(), from, to)
+	if err != nil {
+		return err
+	}
+	p := h.page(r, "", "fraud")
+	p.Title = p.L.T("fraud.figures_title")
+	return h.render(w, http.StatusOK, "fraud_figures", fraudFiguresPage{Page: p, F: f, DaysJSON: template.JS(fraudSeries(f, p.L.T("fraud.reports_per_day"))),
+		From: from.Format("2006-01-02"), To: to.AddDate(0, 0, -1).Format("2006-01-02")})
+}
+
+type fraudPrivacyPage struct {
+	Page
+	Who    string
+	Data   *fraud.ReporterData
+	JSON   string
+	Erased string
+}
+
+func (h *Handler) fraudPrivacy(w http.ResponseWriter, r *http.Request) error {
+	u, err := requireUser(r)
+	if err != nil {
+		return err
+	}
+	if !access.CanManageReporterData(u) {
+		return access.Deny("manage reporters' data")
+	}
+	p := h.page(r, "", "fraud")
+	p.Title = p.L.T("fraud.privacy_title")
+	return h.render(w, http.StatusOK, "fraud_privacy", fraudPrivacyPage{Page: p})
+}
+
+func (h *Handler) fraudPrivacyAction(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	p := h.page(r, "", "fraud")
+	p.Title = p.L.T("fraud.privacy_title")
+	d := fraudPrivacyPage{Page: p, Who: strings.TrimSpace(r.PostFormValue("reporter"))}
+	switch r.PostFormValue("action") {
+	case "export":
+		data, err := h.fraud.ExportReporter(r.Context(), d.Who)
+		if err != nil {
+			if !formError(&d.Page, err) {
+				return err
+			}
+			break
+		}
+		if r.PostFormValue("download") == "1" {
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.Header().Set("Content-Disposition", `attachment; filename="reporter-data.json"`)
+			w.Header().Set("Cache-Control", "no-store")
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", "  ")
+			return enc.Encode(data)
+		}
+		b, _ := json.MarshalIndent(data, "", "  ")
+		d.Data, d.JSON = &data, string(b)
+	case "erase":
+		erased, kept, err := h.fraud.EraseReporter(r.Context(), d.Who)
+		if err != nil {
+			if !formError(&d.Page, err) {
+				return err
+			}
+			break
+		}
+		d.Erased = p.L.T("fraud.erased", erased, kept)
+	default:
+		return errs.E(errs.Invalid, "unknown action")
+	}
+	return h.render(w, http.StatusOK, "fraud_privacy", d)
+}
+
+type fraudSettingsPage struct {
+	Page
+	Partners   []fraud.Partner
+	Prefixes   []fraud.Prefix
+	Outcomes   []fraud.Outcome
+	Agencies   map[int64]string
+	AgencyList []fraudAgencyOption
+}
+
+type fraudAgencyOption struct {
+	ID   int64
+	Code string
+	Kind string
+}
+
+func (h *Handler) fraudSettings(w http.ResponseWriter, r *http.Request) error {
+	u, err := requireUser(r)
+	if err != nil {
+		return err
+	}
+	return h.fraudRenderSettings(w, r, u, http.StatusOK, nil)
+}
+
+func (h *Handler) fraudRenderSettings(w http.ResponseWriter, r *http.Request, u *access.Principal, status int, formErr error) error {
+	if !access.CanManageFraudData(u) {
+		return access.Deny("manage the fraud settings")
+	}
+	ctx := r.Context()
+	d := fraudSettingsPage{Agencies: map[int64]string{}}
+	var err error
+	if d.Partners, err = h.fraud.Partners(ctx); err != nil {
+		return err
+	}
+	if d.Prefixes, err = h.fraud.Prefixes(ctx); err != nil {
+		return err
+	}
+	if d.Outcomes, err = h.fraud.Outcomes(ctx, "", true); err != nil {
+		return err
+	}
+	for _, a := range h.agencyOptions(r) {
+		if a.Kind == "telecom" || a.Kind == "bank" {
+			d.Agencies[a.ID] = a.Code
+			d.AgencyList = append(d.AgencyList, fraudAgencyOption{ID: a.ID, Code: a.Code, Kind: a.Kind})
+		}
+	}
+	d.Page = h.page(r, "", "fraud")
+	d.Title = d.L.T("fraud.settings_title")
+	if formErr != nil && !formError(&d.Page, formErr) {
+		return formErr
+	}
+	return h.render(w, status, "fraud_settings", d)
+}
+
+func (h *Handler) fraudSettingsSave(w http.ResponseWriter, r *http.Request) error {
+	u, err := requireUser(r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	switch r.PostFormValue("what") {
+	case "partner":
+		err = h.fraud.SavePartner(ctx, fraud.Partner{Code: r.PostFormValue("code"), Kind: r.PostFormValue("kind"), Name: r.PostFormValue("name"), AgencyID: formInt(r, "agency_id")})
+	case "prefix":
+		err = h.fraud.SetPrefix(ctx, r.PostFormValue("prefix"), r.PostFormValue("partner"))
+	case "outcome":
+		err = h.fraud.SaveOutcome(ctx, fraud.Outcome{Code: r.PostFormValue("code"), Kind: r.PostFormValue("kind"), LabelVI: r.PostFormValue("label_vi"),
+			LabelEN: r.PostFormValue("label_en"), NeedNote: r.PostFormValue("needs_note") == "1", Active: r.PostFormValue("active") == "1"})
+	default:
+		err = errs.E(errs.Invalid, "unknown setting")
+	}
+	if err != nil {
+		if k := errs.KindOf(err); k == errs.Invalid || k == errs.Conflict {
+			return h.fraudRenderSettings(w, r, u, http.StatusUnprocessableEntity, err)
+		}
+		return err
+	}
+	return redirect(w, r, withFlash("/fraud/settings", "fraud.flash_saved"))
+}
