@@ -2,8 +2,8 @@ package directive
 
 import (
 	"bytes"
-	"errors"
 	"context"
+	"errors"
 	"fmt"
 	"html/template"
 	"strings"
