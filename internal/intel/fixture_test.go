@@ -86,3 +86,5 @@ func freshDB(t *testing.T, f *fixture) *store.DB {
 	}
 	return storetest.SQLite(t)
 }
+
+func openSQLiteForTest(t *testing.T) *store.DB { return storetest.SQLite(t) }
