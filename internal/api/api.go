@@ -21,6 +21,7 @@ import (
 	"bulwark/internal/agency"
 	"bulwark/internal/audit"
 	"bulwark/internal/auth"
+	"bulwark/internal/detect"
 	"bulwark/internal/errs"
 	"bulwark/internal/fraud"
 	"bulwark/internal/incident"
@@ -51,6 +52,8 @@ type Handler struct {
 
 	intel      *intel.Service
 	intelSpool string
+
+	detect *detect.Service
 }
 
 // Deps are the services the API uses.
@@ -68,14 +71,17 @@ type Deps struct {
 	Systems *sysinv.Service
 
 	Fraud *fraud.Service // nil leaves the fraud routes out
-	// TrustProxy takes the client address from X-Forwarded-For, for the
-	// rate limits of public routes.
-	TrustProxy bool
 
 	// Intel is threat intelligence; nil leaves its routes out. IntelSpool
 	// is the folder where import uploads wait for their job.
 	Intel      *intel.Service
 	IntelSpool string
+
+	// TrustProxy takes the client address from X-Forwarded-For, for the
+	// rate limits of public routes.
+	TrustProxy bool
+
+	Detect *detect.Service // nil leaves the detection routes out
 }
 
 // New returns the API handler.
@@ -89,6 +95,8 @@ func New(d Deps) *Handler {
 	h.routes = append(h.routes, h.fraudRoutes()...)
 	h.intel, h.intelSpool = d.Intel, d.IntelSpool
 	h.routes = append(h.routes, h.intelRoutes()...)
+	h.detect = d.Detect
+	h.routes = append(h.routes, h.detectRoutes()...)
 	return h
 }
 

@@ -44,6 +44,7 @@ func commands() []command {
 		{"user", "manage users: user add | list | disable | enable | reset-password", runUser},
 		{"token", "manage API tokens: token create | list | revoke", runToken},
 		{"audit", "audit log: audit verify", runAudit},
+		{"hunt", "evaluate Sigma rules and indicators over event files, offline (exit 1 when something matched)", runHunt},
 		{"import", "import indicators: import --format stix|misp|misp-feed|csv|plain FILE_OR_URL", runImport},
 		{"export", "export indicators: export --format stix|misp|csv|plain|rpz|firewall [--out FILE]", runExport},
 		{"vulns", "vulnerability catalogue: vulns import [--kind nvd|kev] FILE_OR_URL (NVD CVE JSON 2.0 or CISA KEV)", runVulns},
@@ -76,6 +77,13 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			case errors.Is(err, errUsage):
 				fmt.Fprintf(stderr, "bulwark %s: %v\n", c.name, err)
 				return 2
+			}
+			if coded, ok := errors.AsType[interface {
+				error
+				ExitCode() int
+			}](err); ok {
+				fmt.Fprintf(stderr, "bulwark %s: %s\n", c.name, oneLine(err))
+				return coded.ExitCode()
 			}
 			fmt.Fprintf(stderr, "bulwark %s: %s\n", c.name, oneLine(err))
 			return 1

@@ -74,7 +74,11 @@ func (m *Metrics) rejected(src Source, reason string, n int) {
 	if m == nil {
 		return
 	}
-	m.rejects.WithLabelValues(strconv.FormatInt(src.ID, 10), reason).Add(float64(n))
+	id := "unknown"
+	if src.ID != 0 {
+		id = strconv.FormatInt(src.ID, 10)
+	}
+	m.rejects.WithLabelValues(id, reason).Add(float64(n))
 }
 
 func (m *Metrics) overload() {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -44,6 +45,9 @@ type IngestResult struct {
 	// Duplicate is true when the batch key was applied before (a JetStream
 	// redelivery): nothing was counted twice.
 	Duplicate bool `json:"duplicate,omitempty"`
+	// Queued is true when the events went to the stream: accepted there,
+	// matched by the ingest workers.
+	Queued bool `json:"queued,omitempty"`
 }
 
 // LineError is one rejected line.
@@ -164,6 +168,9 @@ func (s *Service) Ingest(ctx context.Context, src Source, r io.Reader, gz bool) 
 			var de *decode.Error
 			if errors.As(err, &de) && de.Fatal {
 				res.Stopped = string(de.Reason)
+				if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+					res.Stopped = "body_too_large" // the server's body limit
+				}
 				break
 			}
 			continue
@@ -387,7 +394,36 @@ func appendObservables(dst []Observable, ev *decode.Event) []Observable {
 	return dst
 }
 
-func (s *Service) sample(ev *decode.Event) string { return truncate(ev.Raw(), s.cfg.MaxSampleBytes) }
+func (s *Service) sample(ev *decode.Event) string {
+	return truncate(RedactTokens(ev.Raw()), s.cfg.MaxSampleBytes)
+}
+
+// RedactTokens replaces source tokens (a syslog sender's structured data
+// carries one in every message) so raw samples never show them.
+func RedactTokens(s string) string {
+	const prefix, n = "bws_", 43
+	i := strings.Index(s, prefix)
+	if i < 0 {
+		return s
+	}
+	var b strings.Builder
+	for i >= 0 {
+		end := i + len(prefix)
+		for end < len(s) && end-i-len(prefix) < n && isTokenByte(s[end]) {
+			end++
+		}
+		b.WriteString(s[:i])
+		b.WriteString("bws_[redacted]")
+		s = s[end:]
+		i = strings.Index(s, prefix)
+	}
+	b.WriteString(s)
+	return b.String()
+}
+
+func isTokenByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
+}
 
 // truncate cuts s to at most n bytes on a rune boundary.
 func truncate(s string, n int) string {
@@ -487,4 +523,165 @@ func (s *Service) recordSightings(src Source, order []*pending) {
 	if _, err := s.intel.RecordSightings(ctx, ins); err != nil {
 		s.log.Warn("record sightings", "source_id", src.ID, "count", len(ins), "err", err)
 	}
+}
+
+// Publisher hands raw batches to a stream (NATS JetStream) so that ingest
+// workers, possibly on other machines, process them. Publish returns once
+// the stream has stored the batch.
+type Publisher interface {
+	Publish(ctx context.Context, b RawBatch) error
+}
+
+// RawBatch is a chunk of one source's undecoded lines.
+type RawBatch struct {
+	SourceID int64
+	// Format overrides the source's format (syslog listeners send syslog
+	// messages whatever the source's configured format).
+	Format string
+	Lines  [][]byte
+}
+
+// SetPublisher makes Submit publish to a stream instead of processing in
+// this process. Call it before serving.
+func (s *Service) SetPublisher(p Publisher) { s.pub = p }
+
+// Submit is what listeners call with a source's input: with a publisher it
+// reads the lines and publishes them in chunks (the answer counts them as
+// accepted once the stream holds them; decoding and matching happen in the
+// workers), otherwise it runs Ingest.
+func (s *Service) Submit(ctx context.Context, src Source, r io.Reader, gz bool) (IngestResult, error) {
+	if s.pub == nil {
+		return s.Ingest(ctx, src, r, gz)
+	}
+	r = io.LimitReader(r, s.cfg.MaxBatchBytes+1)
+	if gz {
+		zr, err := decode.NewGzipReader(r, decode.GzipLimits{MaxBytes: s.cfg.MaxBatchBytes})
+		if err != nil {
+			res := IngestResult{Stopped: string(decode.ReasonOf(err))}
+			res.reject(0, err)
+			s.countRejects(src, res)
+			return res, nil
+		}
+		defer zr.Close()
+		r = zr
+	}
+	var res IngestResult
+	lr := decode.NewLineReader(r, s.cfg.Decode.MaxLineBytes)
+	var chunk [][]byte
+	flush := func() error {
+		if len(chunk) == 0 {
+			return nil
+		}
+		if err := s.pub.Publish(ctx, RawBatch{SourceID: src.ID, Lines: chunk}); err != nil {
+			return errs.Wrap(errs.Unavailable, err, "the event stream is unavailable; retry later")
+		}
+		res.Accepted += len(chunk)
+		res.Queued = true
+		chunk = nil
+		return nil
+	}
+	for {
+		line, n, err := lr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			res.reject(n, err)
+			var de *decode.Error
+			if errors.As(err, &de) && de.Fatal {
+				res.Stopped = string(de.Reason)
+				break
+			}
+			continue
+		}
+		chunk = append(chunk, append([]byte(nil), line...))
+		if len(chunk) >= s.cfg.BatchLines {
+			if err := flush(); err != nil {
+				return res, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return res, err
+	}
+	s.countRejects(src, res)
+	return res, nil
+}
+
+// ProcessRaw decodes and processes a batch taken from the stream, as
+// source sourceID, once per batchKey (the stream's message id): a batch
+// redelivered after a worker died mid-way is skipped if it was stored.
+func (s *Service) ProcessRaw(ctx context.Context, b RawBatch, batchKey string) (IngestResult, error) {
+	src, err := s.getSource(ctx, s.db, b.SourceID)
+	if err != nil {
+		return IngestResult{}, err
+	}
+	lines := b.Lines
+	format := src.Format
+	if b.Format != "" {
+		format = b.Format
+	}
+	dec, ok := s.decoders[decode.SourceKind(format)]
+	if !ok {
+		return IngestResult{}, errs.E(errs.Invalid, "format %q has no decoder", format)
+	}
+	var rej IngestResult
+	events := make([]decode.Event, 0, len(lines))
+	for i, l := range lines {
+		ev, err := dec.Decode(l)
+		if err != nil {
+			rej.reject(i+1, err)
+			continue
+		}
+		ev.Delete(decode.FieldSourceToken)
+		events = append(events, ev)
+	}
+	res, err := s.Process(ctx, src, events, batchKey)
+	if err != nil || res.Duplicate {
+		return res, err
+	}
+	res.Rejected, res.RejectedBy, res.Errors = rej.Rejected, rej.RejectedBy, rej.Errors
+	s.countRejects(src, res)
+	return res, nil
+}
+
+// SubmitEvents processes events a listener decoded for one source. With a
+// publisher their raw messages go to the stream (as format). Otherwise it
+// waits for a worker when wait is true (TCP: the sender is held back, which
+// is its backpressure) or returns ErrOverloaded (UDP, which cannot wait:
+// the caller counts the loss as rejected).
+func (s *Service) SubmitEvents(ctx context.Context, src Source, format string, events []decode.Event, wait bool) (IngestResult, error) {
+	if s.pub != nil {
+		lines := make([][]byte, len(events))
+		for i := range events {
+			lines[i] = []byte(RedactTokens(events[i].Raw()))
+		}
+		if err := s.pub.Publish(ctx, RawBatch{SourceID: src.ID, Format: format, Lines: lines}); err != nil {
+			return IngestResult{}, errs.Wrap(errs.Unavailable, err, "the event stream is unavailable")
+		}
+		return IngestResult{Accepted: len(events), Queued: true}, nil
+	}
+	for {
+		release, err := s.acquire(ctx)
+		if err == nil {
+			defer release()
+			for i := range events {
+				events[i].Delete(decode.FieldSourceToken)
+			}
+			return s.Process(ctx, src, events, "")
+		}
+		if !wait || !errors.Is(err, ErrOverloaded) {
+			return IngestResult{}, err
+		}
+	}
+}
+
+// CountRejected counts input a listener rejected: for a known source on
+// its counters, else (no token, unknown sender) under source "unknown".
+func (s *Service) CountRejected(src *Source, reason string, n int) {
+	if src == nil {
+		s.metrics.rejected(Source{}, reason, n)
+		return
+	}
+	s.countRejects(*src, IngestResult{Rejected: n, RejectedBy: map[string]int{reason: n}})
 }

@@ -105,6 +105,7 @@ type Service struct {
 	inc     IncidentSink
 	metrics *Metrics
 	cfg     Config
+	pub     Publisher
 
 	// Engine matches events; exported through the Engine method.
 	engine *Engine

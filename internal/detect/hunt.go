@@ -1,0 +1,220 @@
+package detect
+
+import (
+	"archive/zip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"bulwark/internal/detect/decode"
+	"bulwark/internal/detect/index"
+)
+
+// HuntOptions configure an offline hunt.
+type HuntOptions struct {
+	Rules *Rules // nil: indicators only
+	// Index and Values come from ReadIndicatorList; nil: rules only.
+	// Values[id-1] is the indicator of id.
+	Index  *index.Index
+	Values []string
+	// Format decodes the files (default auto: any JSON layout decode
+	// recognises).
+	Format decode.SourceKind
+	Decode decode.Options
+}
+
+// HuntMatch is one hit in a file, printed as one JSON line.
+type HuntMatch struct {
+	File  string `json:"file"`
+	Entry string `json:"entry,omitempty"` // the member of a zip archive
+	Line  int    `json:"line"`
+	Kind  string `json:"kind"`
+	// Rule hits.
+	RuleID string `json:"rule_id,omitempty"`
+	Title  string `json:"title,omitempty"`
+	Author string `json:"author,omitempty"`
+	Level  string `json:"level,omitempty"`
+	// Indicator hits.
+	Indicator string `json:"indicator,omitempty"`
+	// Fields are the matched field (indicator hits) or the fields the rule
+	// lists as relevant, with the event's values.
+	Fields map[string]string `json:"fields,omitempty"`
+}
+
+// HuntSummary counts a hunt.
+type HuntSummary struct {
+	Files         int            `json:"files"`
+	Events        int            `json:"events"`
+	Rejected      int            `json:"rejected"`
+	Matches       int            `json:"matches"`
+	EventsMatched int            `json:"events_matched"`
+	ByTitle       map[string]int `json:"by_title,omitempty"`
+	Took          time.Duration  `json:"took_ns"`
+}
+
+// Hunt evaluates the rules and indicators over files without a server:
+// NDJSON or text lines in the chosen format, gzip-compressed (.gz, with the
+// gzip bomb guard) or in zip archives (each .json or .ndjson member). It
+// calls out for every hit, in file order. Bad lines are counted, not fatal;
+// an unreadable file is.
+func Hunt(ctx context.Context, opts HuntOptions, files []string, out func(HuntMatch) error) (HuntSummary, error) {
+	start := time.Now()
+	if opts.Format == "" {
+		opts.Format = decode.KindAuto
+	}
+	dec, err := decode.New(opts.Format, opts.Decode)
+	if err != nil {
+		return HuntSummary{}, fmt.Errorf("detect: hunt: %w", err)
+	}
+	e := NewEngine()
+	e.SetRules(opts.Rules)
+	e.index.Store(opts.Index)
+	snap := e.Snapshot()
+	sum := HuntSummary{ByTitle: map[string]int{}}
+	var hits []Hit
+	scan := func(name, entry string, r io.Reader) error {
+		return decode.DecodeLines(r, dec, opts.Decode, func(n int, ev decode.Event, err error) error {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if err != nil {
+				sum.Rejected++
+				return nil
+			}
+			sum.Events++
+			hits = snap.Match(&ev, 0, eventTime(&ev), hits[:0])
+			if len(hits) > 0 {
+				sum.EventsMatched++
+			}
+			for i := range hits {
+				h := &hits[i]
+				m := HuntMatch{File: name, Entry: entry, Line: n, Kind: h.Kind}
+				if h.Kind == HitIndicator {
+					if id := h.Indicator; id >= 1 && int(id) <= len(opts.Values) {
+						m.Indicator = opts.Values[id-1]
+					}
+					if sameIndicator(hits[:i], opts.Values, m.Indicator) {
+						continue // a list may repeat a value under several families
+					}
+					m.Title = "Indicator " + h.IndicatorKind.String() + " " + m.Indicator
+					m.Fields = map[string]string{h.Field: h.Value}
+				} else {
+					m.RuleID, m.Title, m.Author, m.Level = h.Rule.ID, h.Rule.Title, h.Rule.Author, h.Rule.Level
+					m.Fields = ruleFields(h, &ev)
+				}
+				sum.Matches++
+				sum.ByTitle[m.Title]++
+				if err := out(m); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	for _, f := range files {
+		sum.Files++
+		if err := huntFile(f, scan); err != nil {
+			return sum, err
+		}
+	}
+	sum.Took = time.Since(start)
+	return sum, nil
+}
+
+// ruleFields are the event's values of the fields a rule lists, or of the
+// usual process and network fields when it lists none.
+func ruleFields(h *Hit, ev *decode.Event) map[string]string {
+	out := map[string]string{}
+	for _, names := range [][]string{h.Rule.Fields, {"Image", "CommandLine", "TargetImage", "ParentImage", decode.FieldSourceIP,
+		decode.FieldDestinationIP, decode.FieldDNSQuestion, decode.FieldURLOriginal}} {
+		for _, n := range names {
+			if t := ev.Text(n); t != "" && len(out) < 10 {
+				out[n] = truncate(t, 500)
+			}
+		}
+		if len(out) > 0 {
+			break
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// eventTime is the time correlation windows use offline: the event's own
+// timestamp when it parses, else now.
+func eventTime(ev *decode.Event) time.Time {
+	for _, f := range []string{decode.FieldTimestamp, "ts", "TimeCreated", "EventTime", "timestamp"} {
+		t := ev.Text(f)
+		if t == "" {
+			continue
+		}
+		for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02T15:04:05.999999999"} {
+			if x, err := time.Parse(layout, t); err == nil {
+				return x
+			}
+		}
+	}
+	return time.Now()
+}
+
+// huntFile opens one file and hands each stream in it to scan.
+func huntFile(name string, scan func(name, entry string, r io.Reader) error) error {
+	base := filepath.Base(name)
+	if strings.HasSuffix(strings.ToLower(name), ".zip") {
+		zr, err := zip.OpenReader(name)
+		if err != nil {
+			return fmt.Errorf("detect: hunt %s: %w", base, err)
+		}
+		defer zr.Close()
+		for _, f := range zr.File {
+			low := strings.ToLower(f.Name)
+			if !strings.HasSuffix(low, ".json") && !strings.HasSuffix(low, ".ndjson") && !strings.HasSuffix(low, ".log") {
+				continue
+			}
+			rc, err := f.Open()
+			if err != nil {
+				return fmt.Errorf("detect: hunt %s: %s: %w", base, f.Name, err)
+			}
+			err = scan(base, f.Name, io.LimitReader(rc, decode.DefaultGzipMaxBytes))
+			rc.Close()
+			if err != nil {
+				return fmt.Errorf("detect: hunt %s: %s: %w", base, f.Name, err)
+			}
+		}
+		return nil
+	}
+	fh, err := os.Open(name)
+	if err != nil {
+		return fmt.Errorf("detect: hunt: %w", err)
+	}
+	defer fh.Close()
+	var r io.Reader = fh
+	if strings.HasSuffix(strings.ToLower(name), ".gz") {
+		zr, err := decode.NewGzipReader(fh, decode.GzipLimits{})
+		if err != nil {
+			return fmt.Errorf("detect: hunt %s: %w", base, err)
+		}
+		defer zr.Close()
+		r = zr
+	}
+	if err := scan(base, "", r); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("detect: hunt %s: %w", base, err)
+	}
+	return nil
+}
+
+func sameIndicator(prev []Hit, values []string, v string) bool {
+	for _, h := range prev {
+		if h.Kind == HitIndicator && h.Indicator >= 1 && int(h.Indicator) <= len(values) && values[h.Indicator-1] == v {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,316 @@
+package listen_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"bulwark/internal/access"
+	"bulwark/internal/audit"
+	"bulwark/internal/detect"
+	"bulwark/internal/detect/listen"
+	"bulwark/internal/intel"
+	"bulwark/internal/ioc"
+	"bulwark/internal/store"
+	"bulwark/internal/store/storetest"
+)
+
+// oneIndicator serves a single TLP:CLEAR address indicator.
+type oneIndicator struct{ value string }
+
+func (o oneIndicator) EachMatchable(ctx context.Context, fn func(intel.Matchable) error) error {
+	return fn(intel.Matchable{EntryID: 1, IndicatorID: 1, Type: ioc.TypeIPv4, Value: o.value, TLP: access.Clear, Confidence: 80})
+}
+
+func (o oneIndicator) RecordSightings(ctx context.Context, ins []intel.SightingInput) ([]int64, error) {
+	return make([]int64, len(ins)), nil
+}
+
+// setup returns a detection service on SQLite with one district analyst
+// and the indicator 203.0.113.66 loaded.
+func setup(t *testing.T, cfg detect.Config) (*detect.Service, *store.DB, context.Context) {
+	t.Helper()
+	db := storetest.SQLite(t)
+	ctx := context.Background()
+	now := time.Now()
+	var agency, user int64
+	if err := db.QueryRow(ctx, `INSERT INTO agencies (code, name_vi, kind, created_at, updated_at) VALUES ('HBT', 'UBND huyện Bắc', 'district', ?, ?) RETURNING id`, now, now).Scan(&agency); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRow(ctx, `INSERT INTO users (email, name, agency_id, created_at, updated_at) VALUES ('bac@example.vn', 'bac', ?, ?, ?) RETURNING id`, agency, now, now).Scan(&user); err != nil {
+		t.Fatal(err)
+	}
+	svc, err := detect.New(detect.Deps{DB: db, Audit: audit.New(db, time.Now), Intel: oneIndicator{"203.0.113.66"}}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.RebuildIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	as := access.With(ctx, &access.Principal{UserID: user, AgencyID: agency, Roles: []access.Role{access.Analyst}})
+	return svc, db, as
+}
+
+func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestSyslogWithLogger sends messages with util-linux logger, the syslog
+// client of every Linux machine: RFC 5424 with the token in structured data
+// over TCP (newline and octet-counting framing), and RFC 3164 over UDP from
+// a mapped sender address.
+func TestSyslogWithLogger(t *testing.T) {
+	loggerBin, err := exec.LookPath("logger")
+	if err != nil {
+		t.Skip("logger (bsdutils/util-linux) is not installed")
+	}
+	svc, _, as := setup(t, detect.Config{})
+	byToken, err := svc.CreateSource(as, detect.SourceInput{Name: "fw-token", Kind: "firewall", Format: "syslog"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bySender, err := svc.CreateSource(as, detect.SourceInput{Name: "fw-addr", Kind: "firewall", Format: "syslog", Senders: []string{"127.0.0.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls, err := listen.NewSyslog(listen.SyslogConfig{TCPAddr: "127.0.0.1:0", UDPAddr: "127.0.0.1:0", Flush: 50 * time.Millisecond}, svc, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { ls.Serve(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	_, tcpPort, _ := net.SplitHostPort(ls.TCPAddr())
+	_, udpPort, _ := net.SplitHostPort(ls.UDPAddr())
+	send := func(args ...string) {
+		t.Helper()
+		out, err := exec.Command(loggerBin, args...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("logger %v: %v: %s", args, err, out)
+		}
+	}
+	sd := []string{"--sd-id", "bulwark@32473", "--sd-param", `token="` + byToken.Token + `"`}
+	send(append([]string{"-n", "127.0.0.1", "-P", tcpPort, "-T", "--rfc5424", "-t", "fw"}, append(sd, "action=drop src=203.0.113.66 dst=10.0.0.1 dpt=22")...)...)
+	send(append([]string{"-n", "127.0.0.1", "-P", tcpPort, "-T", "--octet-count", "--rfc5424", "-t", "fw"}, append(sd, "action=drop src=198.51.100.1 dst=10.0.0.1 dpt=23")...)...)
+	send("-n", "127.0.0.1", "-P", udpPort, "-d", "--rfc3164", "-t", "fw", "action=allow src=203.0.113.66 dst=10.0.0.2 dpt=443")
+	waitFor(t, "the TCP messages", 5*time.Second, func() bool {
+		s, _ := svc.GetSource(as, byToken.ID)
+		return s.Accepted == 2
+	})
+	waitFor(t, "the UDP message", 5*time.Second, func() bool {
+		s, _ := svc.GetSource(as, bySender.ID)
+		return s.Accepted == 1
+	})
+	alerts, _, err := svc.ListAlerts(as, detect.AlertFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for _, a := range alerts {
+		got[a.SourceName+" "+a.Entity] = a.Hits
+		for _, s := range a.Samples {
+			if strings.Contains(s, byToken.Token) {
+				t.Errorf("alert sample keeps the source token")
+			}
+		}
+	}
+	if got["fw-token 203.0.113.66"] != 1 || got["fw-addr 203.0.113.66"] != 1 || len(got) != 2 {
+		t.Errorf("alerts = %v, want one per source on 203.0.113.66", got)
+	}
+	// A sender with a wrong token is refused and counted, not accepted.
+	send("-n", "127.0.0.1", "-P", tcpPort, "-T", "--rfc5424", "--sd-id", "bulwark@32473", "--sd-param", `token="bws_wrong"`, "src=203.0.113.66")
+	time.Sleep(200 * time.Millisecond)
+	if s, _ := svc.GetSource(as, byToken.ID); s.Accepted != 2 {
+		t.Errorf("a wrong token's message was accepted: %d", s.Accepted)
+	}
+}
+
+// TestSyslogLyingFrame sends an octet count that lies: the connection is
+// closed and the frame counted, the listener goes on.
+func TestSyslogLyingFrame(t *testing.T) {
+	svc, _, as := setup(t, detect.Config{})
+	src, err := svc.CreateSource(as, detect.SourceInput{Name: "fw", Kind: "firewall", Format: "syslog", Senders: []string{"127.0.0.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls, err := listen.NewSyslog(listen.SyslogConfig{TCPAddr: "127.0.0.1:0", MaxMessage: 1024, Flush: 20 * time.Millisecond}, svc, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { ls.Serve(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	c, err := net.Dial("tcp", ls.TCPAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := "<13>1 2026-11-20T02:00:00Z host fw - - - src=203.0.113.66"
+	fmt.Fprintf(c, "%d %s", len(msg), msg)       // a good frame
+	fmt.Fprintf(c, "99999999 <13>1 - - - - - x") // over the limit: fatal
+	buf := make([]byte, 1)
+	_ = c.SetReadDeadline(time.Now().Add(3 * time.Second))
+	if _, err := c.Read(buf); err == nil {
+		t.Errorf("connection still open after a lying frame length")
+	}
+	c.Close()
+	waitFor(t, "the good frame", 3*time.Second, func() bool {
+		s, _ := svc.GetSource(as, src.ID)
+		return s.Accepted == 1 && s.Rejected == 1
+	})
+}
+
+const natsURL = "nats://127.0.0.1:4222"
+
+// natsOrSkip connects to the test NATS server or skips (fails with
+// BULWARK_TEST_NATS=required).
+func natsOrSkip(t *testing.T) {
+	t.Helper()
+	nc, err := nats.Connect(natsURL, nats.Timeout(2*time.Second))
+	if err == nil {
+		defer nc.Close()
+		js, jerr := jetstream.New(nc)
+		if jerr == nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			if _, err = js.AccountInfo(ctx); err == nil {
+				return
+			}
+		} else {
+			err = jerr
+		}
+	}
+	if os.Getenv("BULWARK_TEST_NATS") == "required" {
+		t.Fatalf("NATS with JetStream at %s is required: %v", natsURL, err)
+	}
+	t.Skipf("NATS with JetStream at %s unreachable (set BULWARK_TEST_NATS=required to fail instead): %v", natsURL, err)
+}
+
+// TestJetStreamWorkerKilled publishes 40 batches through the stream; the
+// first worker dies after storing its third batch, before acking it, with
+// more fetched and unacked. A second worker takes over: every batch is
+// processed at least once, the stored one is recognised when redelivered,
+// and the alert counts are exact.
+func TestJetStreamWorkerKilled(t *testing.T) {
+	natsOrSkip(t)
+	svc, _, as := setup(t, detect.Config{BatchLines: 5})
+	src, err := svc.CreateSource(as, detect.SourceInput{Name: "edr", Kind: "edr", Format: "json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	name := "TEST_" + strings.ToUpper(hex.EncodeToString(b[:]))
+	cfg := listen.StreamConfig{URL: natsURL, Stream: name, Subject: "test." + strings.ToLower(name)}
+	pub, err := listen.OpenStream(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		nc, _ := nats.Connect(natsURL)
+		if js, err := jetstream.New(nc); err == nil {
+			_ = js.DeleteStream(context.Background(), name)
+		}
+		nc.Close()
+		pub.Close()
+	}()
+	svc.SetPublisher(pub)
+	s, _ := svc.SourceByToken(ctx, src.Token)
+	var lines []string
+	for i := range 200 {
+		ip := "192.0.2." + fmt.Sprint(i%50)
+		if i%4 == 0 {
+			ip = "203.0.113.66"
+		}
+		lines = append(lines, fmt.Sprintf(`{"source":{"ip":%q},"n":%d}`, ip, i))
+	}
+	res, err := svc.Submit(ctx, s, strings.NewReader(strings.Join(lines, "\n")), false)
+	if err != nil || res.Accepted != 200 || !res.Queued {
+		t.Fatalf("Submit = %+v, %v; want 200 queued", res, err)
+	}
+	var processed, duplicates atomic.Int64
+	proc := func(ctx context.Context, b detect.RawBatch, key string) (detect.IngestResult, error) {
+		r, err := svc.ProcessRaw(ctx, b, key)
+		if err == nil {
+			processed.Add(1)
+			if r.Duplicate {
+				duplicates.Add(1)
+			}
+		}
+		return r, err
+	}
+	log := slog.New(slog.DiscardHandler)
+	wcfg := listen.WorkerConfig{Durable: "w", AckWait: time.Second, Fetch: 4}
+	// Worker A dies after storing its third batch, before the ack.
+	a, err := listen.OpenStream(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	var aDone atomic.Int64
+	actx, acancel := context.WithCancel(ctx)
+	go func() {
+		_ = a.Work(actx, wcfg, func(ctx context.Context, b detect.RawBatch, key string) (detect.IngestResult, error) {
+			r, err := proc(ctx, b, key)
+			if aDone.Add(1) == 3 {
+				once.Do(a.Close) // crash: no ack for this batch nor the rest of the fetch
+				acancel()
+			}
+			return r, err
+		}, log)
+	}()
+	waitFor(t, "worker A to die", 20*time.Second, func() bool { return actx.Err() != nil })
+	acceptedByA := processed.Load()
+	// Worker B takes over.
+	bs, err := listen.OpenStream(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bs.Close()
+	bctx, bcancel := context.WithCancel(ctx)
+	bDone := make(chan struct{})
+	go func() { _ = bs.Work(bctx, wcfg, proc, log); close(bDone) }()
+	waitFor(t, "every event", 30*time.Second, func() bool {
+		s, _ := svc.GetSource(as, src.ID)
+		n, _ := bs.Pending(ctx)
+		return s.Accepted == 200 && n == 0
+	})
+	bcancel()
+	<-bDone
+	got, _ := svc.GetSource(as, src.ID)
+	alerts, _, _ := svc.ListAlerts(as, detect.AlertFilter{})
+	var hits int64
+	for _, al := range alerts {
+		hits += al.Hits
+	}
+	t.Logf("worker A processed %d batches before dying; %d batches processed in all, %d redeliveries recognised", acceptedByA, processed.Load(), duplicates.Load())
+	if got.Accepted != 200 || got.Matched != 50 || hits != 50 || len(alerts) != 1 {
+		t.Errorf("accepted %d, matched %d, %d alerts with %d hits; want 200, 50, 1 alert with 50 hits", got.Accepted, got.Matched, len(alerts), hits)
+	}
+	if duplicates.Load() < 1 {
+		t.Errorf("the batch stored before the crash was not redelivered and recognised")
+	}
+}
