@@ -17,7 +17,7 @@ func BenchmarkListAndSearch(b *testing.B) {
 	for _, engine := range []struct {
 		name string
 		open func(testing.TB) *store.DB
-	}{{"sqlite", storetest.SQLite}, {"postgres", storetest.Postgres}} {
+	}{{"sqlite", storetest.SQLite}, {"postgres", postgres}} {
 		b.Run(engine.name, func(b *testing.B) {
 			w := newWorld(b, engine.open(b))
 			ctx := w.as("reporter")

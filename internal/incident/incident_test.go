@@ -16,7 +16,6 @@ import (
 	"bulwark/internal/errs"
 	"bulwark/internal/incident"
 	"bulwark/internal/store"
-	"bulwark/internal/store/storetest"
 )
 
 // TestIssueFlow walks the issue's check: a district reports a defacement,
@@ -26,7 +25,7 @@ import (
 // report is refused; with it, the incident closes.
 func TestIssueFlow(t *testing.T) {
 	t.Parallel()
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
+	each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		inc := w.create(t, "reporter", defacement(w))
 		if inc.Ref != "SC-2026-0001" || inc.Status != incident.StatusNew || inc.Lead.Code != "CAT" || inc.Owner.Code != "TPBA" {
@@ -164,7 +163,7 @@ func containsAll(have []string, want ...string) bool {
 
 func TestVisibility(t *testing.T) {
 	t.Parallel()
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
+	each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		mk := func(tlp access.TLP, who string, people ...int64) incident.Incident {
 			in := defacement(w)
@@ -238,7 +237,7 @@ func TestVisibility(t *testing.T) {
 
 func TestTransitions(t *testing.T) {
 	t.Parallel()
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
+	each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		a := w.create(t, "reporter", defacement(w))
 		steps := []struct {
@@ -289,7 +288,7 @@ func TestTransitions(t *testing.T) {
 
 func TestMergeAndLinks(t *testing.T) {
 	t.Parallel()
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
+	each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		a := w.create(t, "reporter", defacement(w))
 		b := w.create(t, "reporter", defacement(w))
@@ -332,7 +331,7 @@ func TestMergeAndLinks(t *testing.T) {
 
 func TestObservables(t *testing.T) {
 	t.Parallel()
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
+	each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		inc := w.create(t, "reporter", defacement(w))
 		seen := time.Date(2026, 11, 19, 23, 0, 0, 0, time.UTC)
@@ -389,7 +388,7 @@ func TestObservables(t *testing.T) {
 
 func TestFiles(t *testing.T) {
 	t.Parallel()
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
+	each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		inc := w.create(t, "reporter", defacement(w))
 		content := bytes.Repeat([]byte("GET /wp-admin/shell.php 200\n"), 1000)
@@ -431,7 +430,7 @@ func TestFiles(t *testing.T) {
 
 func TestListFiltersAndSearch(t *testing.T) {
 	t.Parallel()
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
+	each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		deface := w.create(t, "reporter", defacement(w))
 		in := defacement(w)
@@ -502,7 +501,7 @@ func TestListFiltersAndSearch(t *testing.T) {
 
 func TestDeadlineRules(t *testing.T) {
 	t.Parallel()
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
+	each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		in := defacement(w)
 		in.Severity = incident.SeverityCritical
@@ -555,7 +554,7 @@ func TestDeadlineRules(t *testing.T) {
 
 func TestReferencesAreUniquePerYear(t *testing.T) {
 	t.Parallel()
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
+	each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		var refs []string
 		for range 3 {
@@ -576,7 +575,7 @@ func TestReferencesAreUniquePerYear(t *testing.T) {
 
 func TestInputLimits(t *testing.T) {
 	t.Parallel()
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
+	each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		tests := []struct {
 			name  string
@@ -629,7 +628,7 @@ func TestInputLimits(t *testing.T) {
 
 func TestPlaybookAndChecklist(t *testing.T) {
 	t.Parallel()
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
+	each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		pbs, err := w.svc.Playbooks(w.as("reporter"), false)
 		if err != nil || len(pbs) != 6 {
@@ -674,7 +673,7 @@ func TestPlaybookAndChecklist(t *testing.T) {
 
 func TestJournalKeepsEverything(t *testing.T) {
 	t.Parallel()
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
+	each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		inc := w.create(t, "reporter", defacement(w))
 		e, err := w.svc.Comment(w.as("reporter"), inc.ID, "Phát hiện web shell")
@@ -709,7 +708,7 @@ func TestJournalKeepsEverything(t *testing.T) {
 
 func TestFigures(t *testing.T) {
 	t.Parallel()
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
+	each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		a := w.create(t, "reporter", defacement(w))
 		in := defacement(w)
