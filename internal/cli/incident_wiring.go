@@ -29,11 +29,16 @@ import (
 //	BULWARK_SMTP_FROM         sender address
 //	BULWARK_SMTP_USER, BULWARK_SMTP_PASSWORD   optional PLAIN auth
 //	BULWARK_SMTP_STARTTLS     require STARTTLS (default true)
+//	BULWARK_S3_ENDPOINT       S3-compatible evidence store host[:port]; empty: the local folder
+//	BULWARK_S3_BUCKET, BULWARK_S3_REGION, BULWARK_S3_PREFIX
+//	BULWARK_S3_ACCESS_KEY, BULWARK_S3_SECRET_KEY
+//	BULWARK_S3_INSECURE       plain HTTP to the S3 endpoint (default false)
 type incidentConfig struct {
 	MaxEvidence int64
 	BlobDir     string
 	Place       string
 	SMTP        notify.SMTPConfig
+	S3          blob.S3Config
 }
 
 func loadIncidentConfig(cfg Config) (incidentConfig, error) {
@@ -47,6 +52,8 @@ func loadIncidentConfig(cfg Config) (incidentConfig, error) {
 	}
 	ic.SMTP = notify.SMTPConfig{Addr: env("SMTP_ADDR", ""), From: env("SMTP_FROM", "bulwark@localhost"),
 		Username: env("SMTP_USER", ""), Password: env("SMTP_PASSWORD", ""), StartTLS: envBool("SMTP_STARTTLS", true)}
+	ic.S3 = blob.S3Config{Endpoint: env("S3_ENDPOINT", ""), Bucket: env("S3_BUCKET", ""), Region: env("S3_REGION", ""), Prefix: env("S3_PREFIX", ""),
+		AccessKey: env("S3_ACCESS_KEY", ""), SecretKey: env("S3_SECRET_KEY", ""), Insecure: envBool("S3_INSECURE", false)}
 	return ic, nil
 }
 
@@ -57,9 +64,22 @@ func (a *App) wireIncidents(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	blobs, err := blob.NewLocal(ic.BlobDir)
-	if err != nil {
-		return err
+	var blobs blob.Store
+	if ic.S3.Endpoint != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		s3, err := blob.NewS3(ctx, ic.S3)
+		if err != nil {
+			return err
+		}
+		blobs = s3
+		log.Info("evidence store", "kind", "s3", "endpoint", ic.S3.Endpoint, "bucket", ic.S3.Bucket)
+	} else {
+		local, err := blob.NewLocal(ic.BlobDir)
+		if err != nil {
+			return err
+		}
+		blobs = local
 	}
 	a.maxEvidence = ic.MaxEvidence
 	a.Notify = notify.NewOutbox(a.DB, a.Audit, a.now)
