@@ -106,9 +106,9 @@ func (s *Service) Blocklist(ctx context.Context, kind string) (Blocklist, error)
 		fmt.Fprintf(&buf, "; Bulwark: confirmed phishing domains (TLP:CLEAR), %d entries\n", len(list))
 		fmt.Fprintf(&buf, "$TTL 300\n@ IN SOA localhost. hostmaster.localhost. %d 3600 600 86400 300\n@ IN NS localhost.\n", serial)
 		for _, e := range list {
-			// The value is a canonical domain (NormalizeDomain output:
-			// LDH labels, punycode), safe to write as an owner name.
-			if _, err := ioc.NormalizeDomain(e.value); err != nil {
+			// Values are canonical domains (NormalizeDomain output); the
+			// byte check keeps anything else out of the zone file.
+			if !zoneSafe(e.value) {
 				continue
 			}
 			fmt.Fprintf(&buf, "%s CNAME .\n*.%s CNAME .\n", e.value, e.value)
@@ -143,4 +143,19 @@ func (s *Service) Blocklist(ctx context.Context, kind string) (Blocklist, error)
 	sum := sha256.Sum256(b.Body)
 	b.ETag = `"` + hex.EncodeToString(sum[:16]) + `"`
 	return b, nil
+}
+
+// zoneSafe reports whether a canonical domain can be written as an owner
+// name: letters, digits, hyphens, underscores and inner dots only.
+func zoneSafe(d string) bool {
+	if d == "" || len(d) > 253 || d[0] == '.' || d[len(d)-1] == '.' {
+		return false
+	}
+	for i := 0; i < len(d); i++ {
+		c := d[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
