@@ -204,9 +204,9 @@ func (s *Service) Deadlines(ctx context.Context, id int64) ([]Deadline, error) {
 	if err != nil {
 		return nil, err
 	}
-	inc, err := s.visible(ctx, s.db, p, id)
+	inc, err := s.viewed(ctx, p, id)
 	if err != nil {
-		return nil, s.audited(ctx, err)
+		return nil, err
 	}
 	rules, err := s.rules(ctx, s.db, true)
 	if err != nil {

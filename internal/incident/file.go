@@ -144,8 +144,8 @@ func (s *Service) Files(ctx context.Context, id int64) ([]File, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.visible(ctx, s.db, p, id); err != nil {
-		return nil, s.audited(ctx, err)
+	if _, err := s.viewed(ctx, p, id); err != nil {
+		return nil, err
 	}
 	rows, err := s.db.Query(ctx, `SELECT `+fileCols+` FROM incident_files WHERE incident_id = ? ORDER BY id`, id)
 	if err != nil {

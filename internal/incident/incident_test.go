@@ -736,3 +736,51 @@ func TestFigures(t *testing.T) {
 		}
 	})
 }
+
+// TestViewsAreAudited: every read of an incident by someone outside the
+// owner agency is in the audit log, once per page when the page says so;
+// the owner's own reads are not.
+func TestViewsAreAudited(t *testing.T) {
+	t.Parallel()
+	each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		inc := w.create(t, "reporter", defacement(w))
+		count := func() int { return len(auditActions(t, db, "incident.view")) }
+		for _, read := range []func(ctx context.Context) error{
+			func(ctx context.Context) error { _, err := w.svc.Get(ctx, inc.ID); return err },
+			func(ctx context.Context) error { _, err := w.svc.Journal(ctx, inc.ID); return err },
+			func(ctx context.Context) error { _, err := w.svc.Tasks(ctx, inc.ID); return err },
+			func(ctx context.Context) error { _, err := w.svc.Observables(ctx, inc.ID); return err },
+			func(ctx context.Context) error { _, err := w.svc.Files(ctx, inc.ID); return err },
+			func(ctx context.Context) error { _, err := w.svc.Reports(ctx, inc.ID); return err },
+			func(ctx context.Context) error { _, err := w.svc.Deadlines(ctx, inc.ID); return err },
+		} {
+			before := count()
+			if err := read(w.as("reporter")); err != nil {
+				t.Fatal(err)
+			}
+			if count() != before {
+				t.Error("the owner's read was audited as a view from outside")
+			}
+			if err := read(w.as("coord")); err != nil {
+				t.Fatal(err)
+			}
+			if count() != before+1 {
+				t.Errorf("a coordinator's read was not audited (%d -> %d)", before, count())
+			}
+		}
+		before := count()
+		page := incident.WithViewScope(w.as("coord"))
+		for range 3 {
+			if _, err := w.svc.Get(page, inc.ID); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.svc.Tasks(page, inc.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if count() != before+1 {
+			t.Errorf("one page made %d view rows, want 1", count()-before)
+		}
+	})
+}

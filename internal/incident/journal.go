@@ -204,8 +204,8 @@ func (s *Service) Journal(ctx context.Context, id int64) ([]Entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.visible(ctx, s.db, p, id); err != nil {
-		return nil, s.audited(ctx, err)
+	if _, err := s.viewed(ctx, p, id); err != nil {
+		return nil, err
 	}
 	rows, err := s.db.Query(ctx, `SELECT `+entryCols+` FROM incident_journal j WHERE j.incident_id = ? ORDER BY j.id`, id)
 	if err != nil {

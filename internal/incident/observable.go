@@ -204,9 +204,9 @@ func (s *Service) Observables(ctx context.Context, id int64) ([]Observable, erro
 	if err != nil {
 		return nil, err
 	}
-	inc, err := s.visible(ctx, s.db, p, id)
+	inc, err := s.viewed(ctx, p, id)
 	if err != nil {
-		return nil, s.audited(ctx, err)
+		return nil, err
 	}
 	rows, err := s.db.Query(ctx, `SELECT `+observableCols+` FROM incident_observables WHERE incident_id = ? ORDER BY type, value`, id)
 	if err != nil {

@@ -230,8 +230,8 @@ func (s *Service) Checklist(ctx context.Context, id int64) ([]CheckItem, error) 
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.visible(ctx, s.db, p, id); err != nil {
-		return nil, s.audited(ctx, err)
+	if _, err := s.viewed(ctx, p, id); err != nil {
+		return nil, err
 	}
 	rows, err := s.db.Query(ctx, `SELECT id, item, done, done_by, done_at FROM incident_checklist WHERE incident_id = ? ORDER BY position, id`, id)
 	if err != nil {

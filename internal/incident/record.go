@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"bulwark/internal/access"
@@ -308,14 +309,44 @@ func (s *Service) Get(ctx context.Context, id int64) (Incident, error) {
 	if err != nil {
 		return Incident{}, err
 	}
+	return s.viewed(ctx, p, id)
+}
+
+type viewScopeKey struct{}
+
+type viewScope struct {
+	mu   sync.Mutex
+	seen map[int64]bool
+}
+
+// WithViewScope returns a context in which each incident's view is
+// audited once, for a page that reads an incident through several calls.
+// Without it every read from outside the owner agency is audited.
+func WithViewScope(ctx context.Context) context.Context {
+	return context.WithValue(ctx, viewScopeKey{}, &viewScope{seen: map[int64]bool{}})
+}
+
+// viewed loads an incident p may see for reading, and audits the view
+// when p is outside the owner agency.
+func (s *Service) viewed(ctx context.Context, p *access.Principal, id int64) (Incident, error) {
 	inc, err := s.visible(ctx, s.db, p, id)
 	if err != nil {
 		return Incident{}, s.audited(ctx, err)
 	}
-	if !p.System && p.AgencyID != inc.Owner.ID {
-		if err := s.log.Write(ctx, audit.Entry{Action: "incident.view", ObjectType: "incident", ObjectID: fmt.Sprint(id), Detail: inc.Ref}); err != nil {
-			return Incident{}, fmt.Errorf("incident: audit view: %w", err)
+	if p.System || p.AgencyID == inc.Owner.ID {
+		return inc, nil
+	}
+	if sc, ok := ctx.Value(viewScopeKey{}).(*viewScope); ok {
+		sc.mu.Lock()
+		seen := sc.seen[id]
+		sc.seen[id] = true
+		sc.mu.Unlock()
+		if seen {
+			return inc, nil
 		}
+	}
+	if err := s.log.Write(ctx, audit.Entry{Action: "incident.view", ObjectType: "incident", ObjectID: fmt.Sprint(id), Detail: inc.Ref}); err != nil {
+		return Incident{}, fmt.Errorf("incident: audit view: %w", err)
 	}
 	return inc, nil
 }

@@ -264,8 +264,8 @@ func (s *Service) Tasks(ctx context.Context, incidentID int64) ([]Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.visible(ctx, s.db, p, incidentID); err != nil {
-		return nil, s.audited(ctx, err)
+	if _, err := s.viewed(ctx, p, incidentID); err != nil {
+		return nil, err
 	}
 	return s.queryTasks(ctx, s.db, `t.incident_id = ? ORDER BY t.id`, incidentID)
 }

@@ -253,8 +253,8 @@ func (s *Service) Links(ctx context.Context, id int64) ([]Link, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.visible(ctx, s.db, p, id); err != nil {
-		return nil, s.audited(ctx, err)
+	if _, err := s.viewed(ctx, p, id); err != nil {
+		return nil, err
 	}
 	cond, args := visibleCond(p)
 	rows, err := s.db.Query(ctx, `SELECT i.id, i.ref, i.title, i.status, l.note FROM incident_links l

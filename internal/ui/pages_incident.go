@@ -486,7 +486,7 @@ func (h *Handler) incidentShow(w http.ResponseWriter, r *http.Request) error {
 // renderIncident shows the incident page, with a form error when one of
 // its forms was refused.
 func (h *Handler) renderIncident(w http.ResponseWriter, r *http.Request, u *access.Principal, id int64, status int, formErr error) error {
-	ctx := r.Context()
+	ctx := incident.WithViewScope(r.Context()) // one audited view per page
 	inc, err := h.incidents.Get(ctx, id)
 	if err != nil {
 		return err
