@@ -108,7 +108,10 @@ func SeedSystems(ctx context.Context, svc *sysinv.Service, ag *agency.Service) e
 		}
 	}
 	// Duties: the portal's yearly risk assessment is overdue; the data
-	// centre's was done recently; weekly monitoring reports are current.
+	// centre's was done recently; weekly monitoring reports are current;
+	// last year's annual reports were sent on time.
+	lastYear := time.Now().Year() - 1
+	unitReport, ownerReport := fmt.Sprintf("%d-12-18", lastYear), fmt.Sprintf("%d-12-23", lastYear)
 	for _, d := range []struct {
 		system int64
 		rec    sysinv.DutyRecord
@@ -117,6 +120,10 @@ func SeedSystems(ctx context.Context, svc *sysinv.Service, ag *agency.Service) e
 		{portal.ID, sysinv.DutyRecord{Duty: sysinv.DutyMonitoringReport, DoneOn: day(-3)}},
 		{dc.ID, sysinv.DutyRecord{Duty: sysinv.DutyRiskAssessment, DoneOn: day(-60)}},
 		{dc.ID, sysinv.DutyRecord{Duty: sysinv.DutyMonitoringReport, DoneOn: day(-2)}},
+		{portal.ID, sysinv.DutyRecord{Duty: sysinv.DutyAnnualReportUnit, DoneOn: unitReport}},
+		{portal.ID, sysinv.DutyRecord{Duty: sysinv.DutyAnnualReportOwner, DoneOn: ownerReport}},
+		{dc.ID, sysinv.DutyRecord{Duty: sysinv.DutyAnnualReportUnit, DoneOn: unitReport}},
+		{dc.ID, sysinv.DutyRecord{Duty: sysinv.DutyAnnualReportOwner, DoneOn: ownerReport}},
 	} {
 		if _, err := svc.RecordDuty(ctx, d.system, d.rec); err != nil {
 			return fmt.Errorf("demo: duty: %w", err)

@@ -41,10 +41,14 @@ type DutyStatus struct {
 	Level         int    `json:"level"`
 	Duty          string `json:"duty"`
 	Every         string `json:"every"` // "12 months", "7 days", "yearly before 12-20"
-	LastDone      string `json:"last_done,omitempty"`
-	Due           string `json:"due"`
-	State         string `json:"state"`
-	DaysLeft      int    `json:"days_left"`
+	// The interval again, for translation: one of the three is set.
+	EveryMonths int    `json:"every_months,omitempty"`
+	EveryDays   int    `json:"every_days,omitempty"`
+	YearlyBy    string `json:"yearly_by,omitempty"` // MM-DD
+	LastDone    string `json:"last_done,omitempty"`
+	Due         string `json:"due"`
+	State       string `json:"state"`
+	DaysLeft    int    `json:"days_left"`
 }
 
 // dutiesOf computes the duties of sys from the latest record of each
@@ -64,6 +68,14 @@ func (s *Service) dutiesOf(sys System, last map[string]string) []DutyStatus {
 	add := func(duty, every string, due time.Time) {
 		ds := DutyStatus{SystemID: sys.ID, SystemName: sys.Name, OwnerAgencyID: sys.OwnerAgencyID, OwnerAgency: sys.OwnerAgency, Level: sys.Level,
 			Duty: duty, Every: every, LastDone: last[duty], Due: due.Format(time.DateOnly)}
+		switch {
+		case strings.HasSuffix(every, " months"):
+			ds.EveryMonths, _ = strconv.Atoi(strings.TrimSuffix(every, " months"))
+		case strings.HasSuffix(every, " days"):
+			ds.EveryDays, _ = strconv.Atoi(strings.TrimSuffix(every, " days"))
+		default:
+			ds.YearlyBy = strings.TrimPrefix(every, "yearly before ")
+		}
 		ds.DaysLeft = int(due.Sub(today).Hours() / 24)
 		switch {
 		case ds.DaysLeft < 0:
