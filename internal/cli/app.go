@@ -20,8 +20,8 @@ import (
 	"bulwark/internal/auth"
 	"bulwark/internal/fraud"
 	"bulwark/internal/i18n"
-	"bulwark/internal/intel"
 	"bulwark/internal/incident"
+	"bulwark/internal/intel"
 	"bulwark/internal/notify"
 	"bulwark/internal/store"
 	"bulwark/internal/sysinv"
@@ -117,6 +117,7 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	a.UI.SetIntel(a.Intel, a.intelSpool)
 	return a, nil
 }
 

@@ -18,6 +18,7 @@ import (
 	"bulwark/internal/intel"
 	"bulwark/internal/intel/taxii"
 	"bulwark/internal/ioc"
+	"bulwark/internal/ui"
 	"bulwark/internal/web"
 )
 
@@ -55,6 +56,9 @@ func (a *App) intelRoutes(mux *http.ServeMux) {
 	mux.Handle("/taxii2/", web.BodyLimit(taxii.MaxContentLength+1<<20)(taxii.New(a.Intel, a.Auth, a.Log, "Bulwark").Routes()))
 	for _, route := range api.IntelLargeBodyRoutes() {
 		mux.Handle(route, web.BodyLimit(maxIntelImport)(a.API.Routes()))
+	}
+	for _, route := range ui.IntelLargeBodyRoutes() {
+		mux.Handle(route, web.BodyLimit(maxIntelImport)(a.UI.Routes()))
 	}
 }
 

@@ -3,8 +3,11 @@ package cli
 import (
 	"encoding/base64"
 	"encoding/json"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -161,4 +164,103 @@ func TestIntelCLI(t *testing.T) {
 	if _, err := runCLI(t, "", "import", "--data", dir, "--database", db, list); err == nil {
 		t.Errorf("import without --format succeeded")
 	}
+}
+
+// TestIntelPages walks the pages by CSS selector: the warning-list
+// confirmation, the list, the detail with a sighting, an upload with its
+// progress page, the export page and file, the feeds page (admins only).
+func TestIntelPages(t *testing.T) {
+	bothDatabases(t, func(t *testing.T, e *testEnv) {
+		b := e.browser(t)
+		b.login(analyst, e.accounts[analyst].Password)
+		_, doc := b.get("/intel/new")
+		csrf := csrfOf(doc)
+		if n := len(queryAll(doc, "form#intel-form select[name=type] option")); n != 12 {
+			t.Errorf("type options = %d, want 12", n)
+		}
+		form := url.Values{"csrf": {csrf}, "type": {"ipv4"}, "value": {"8.8.8.8"}, "tlp": {"GREEN"}, "confidence": {"70"}, "tags": {"dns"}}
+		resp, err := b.c.PostForm(b.base+"/intel", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wdoc, _ := parseHTML(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnprocessableEntity || len(queryAll(wdoc, "#intel-warning input[name=confirm]")) != 1 {
+			t.Fatalf("warning-list value = %d, want 422 with a confirmation box", resp.StatusCode)
+		}
+		form.Set("confirm", "1")
+		if resp := b.post("/intel", form); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("confirmed = %d", resp.StatusCode)
+		}
+		code, doc := b.get("/intel")
+		rows := queryAll(doc, "#intel-table tr.indicator-row")
+		if code != 200 || len(rows) != 1 || len(queryAll(doc, "#intel-bulk-actions select[name=action]")) != 1 {
+			t.Fatalf("list = %d with %d rows", code, len(rows))
+		}
+		link := attr(queryAll(doc, "#intel-table tr.indicator-row a")[0], "href")
+		b.post(link+"/sightings", url.Values{"csrf": {csrf}, "location": {"fw-core-1"}, "count": {"4"}, "tlp": {"AMBER"}})
+		_, doc = b.get(link)
+		if len(queryAll(doc, "#intel-entries tbody tr")) != 1 || len(queryAll(doc, "#intel-sightings tbody tr")) != 1 || len(queryAll(doc, "#intel-hits")) != 1 {
+			t.Errorf("detail page lacks entries, sighting or warning")
+		}
+		// Upload: csrf first, the fields, the file last.
+		var body strings.Builder
+		mw := multipart.NewWriter(&body)
+		mw.WriteField("csrf", csrf)
+		mw.WriteField("format", "plain")
+		mw.WriteField("tlp", "GREEN")
+		fw, _ := mw.CreateFormFile("file", "list.txt")
+		fw.Write([]byte("page1.example.vn\npage2.example.vn\n!!bad\n"))
+		mw.Close()
+		req, _ := http.NewRequest("POST", b.base+"/intel/imports", strings.NewReader(body.String()))
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		resp, err = b.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/intel/imports/") {
+			t.Fatalf("upload = %d %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		jobURL := resp.Header.Get("Location")
+		var status string
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			if c, d := b.get(jobURL); c != 200 || len(queryAll(d, "#import-status")) == 0 {
+				t.Fatalf("job page = %d", c)
+			} else {
+				doc = d
+			}
+			if status = text(queryAll(doc, "#import-status")[0]); !strings.Contains(status, "Đang chạy") {
+				break
+			}
+		}
+		if len(queryAll(doc, "progress#import-progress")) != 1 || text(queryAll(doc, "#import-created")[0]) != "2" || len(queryAll(doc, "#import-problems tbody tr")) != 1 || len(queryAll(doc, "canvas#import-chart")) != 1 {
+			t.Errorf("job page: status %q, created %q", status, text(queryAll(doc, "#import-created")[0]))
+		}
+		if _, doc = b.get("/intel/export"); len(queryAll(doc, "#export-form button[formaction='/intel/export/rpz']")) != 1 {
+			t.Errorf("export page lacks the RPZ button")
+		}
+		resp, err = b.c.Get(b.base + "/intel/export/plain?type=domain")
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(out), "page2.example.vn") || strings.Contains(string(out), "8.8.8.8") {
+			t.Errorf("plain export of domains:\n%s", out)
+		}
+		if code, _ := b.get("/intel/feeds"); code != http.StatusForbidden {
+			t.Errorf("analyst feeds page = %d, want 403", code)
+		}
+		a := e.browser(t)
+		a.login(admin, e.accounts[admin].Password)
+		if code, doc := a.get("/intel/feeds"); code != 200 || len(queryAll(doc, "form#feed-form input[name=url]")) != 1 {
+			t.Errorf("admin feeds page = %d", code)
+		}
+		o := e.browser(t)
+		o.login(skhcn, e.accounts[skhcn].Password)
+		if code, _ := o.get(jobURL); code != http.StatusNotFound {
+			t.Errorf("another agency's analyst reads the job page: %d", code)
+		}
+	})
 }

@@ -71,7 +71,7 @@ type ImportJob struct {
 
 // Percent is the share of the input read, 0-100 (0 when the size is
 // unknown).
-func (j *ImportJob) Percent() int {
+func (j ImportJob) Percent() int {
 	if j.Status == StatusDone {
 		return 100
 	}

@@ -55,6 +55,7 @@ func (h *Handler) Routes() http.Handler {
 	h.incidentRoutes(handle)
 	h.sysinvRoutes(handle)
 	h.fraudRoutes(handle)
+	h.intelRoutes(handle)
 
 	handle("GET /account", h.account)
 	handle("POST /account/password", h.accountPassword)

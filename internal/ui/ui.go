@@ -31,6 +31,7 @@ import (
 	"bulwark/internal/fraud"
 	"bulwark/internal/i18n"
 	"bulwark/internal/incident"
+	"bulwark/internal/intel"
 	"bulwark/internal/notify"
 	"bulwark/internal/store"
 	"bulwark/internal/sysinv"
@@ -79,6 +80,9 @@ type Handler struct {
 	systems   *sysinv.Service
 
 	fraud *fraud.Service
+
+	intelSvc   *intel.Service
+	intelSpool string
 }
 
 // Deps are the services the pages use.
