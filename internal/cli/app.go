@@ -18,11 +18,15 @@ import (
 	"bulwark/internal/api"
 	"bulwark/internal/audit"
 	"bulwark/internal/auth"
+	"bulwark/internal/detect"
+	"bulwark/internal/detect/listen"
+	"bulwark/internal/directive"
 	"bulwark/internal/fraud"
 	"bulwark/internal/i18n"
 	"bulwark/internal/incident"
 	"bulwark/internal/intel"
 	"bulwark/internal/notify"
+	"bulwark/internal/report"
 	"bulwark/internal/store"
 	"bulwark/internal/sysinv"
 	"bulwark/internal/ui"
@@ -54,6 +58,13 @@ type App struct {
 
 	Intel      *intel.Service
 	intelSpool string
+
+	Detect       *detect.Service
+	detectCfg    detectConfig
+	detectStream *listen.Stream
+
+	Directives *directive.Service
+	Reports    *report.Builder
 
 	listener net.Listener
 	ready    chan struct{}
@@ -94,6 +105,7 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	a.connectIncidentIntel()
 	if err := a.wireFraud(); err != nil {
 		db.Close()
 		return nil, err
@@ -105,10 +117,19 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	a.Registry = prometheus.NewRegistry()
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if err := a.wireDetect(ctx, log); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := a.wireDirectives(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	a.API = api.New(api.Deps{Auth: a.Auth, Agencies: a.Agencies, Audit: a.Audit, Log: log, Version: Version,
 		Incidents: a.Incidents, Notify: a.Notify, Systems: a.Systems,
 		Fraud: a.Fraud, TrustProxy: cfg.TrustProxy,
-		Intel: a.Intel, IntelSpool: a.intelSpool})
+		Intel: a.Intel, IntelSpool: a.intelSpool, Detect: a.Detect,
+		Directives: a.Directives, Reports: a.Reports})
 	a.UI, err = ui.New(ui.Config{Secure: cfg.Secure(), Demo: cfg.Demo, TrustProxy: cfg.TrustProxy, Version: Version},
 		ui.Deps{DB: db, Auth: a.Auth, Agencies: a.Agencies, Audit: a.Audit, Catalog: cat, Log: log, Now: a.now,
 			Incidents: a.Incidents, Notify: a.Notify, Systems: a.Systems,
@@ -165,6 +186,7 @@ func (a *App) Handler() http.Handler {
 	mux.Handle("/api/", web.BodyLimit(api.MaxBody)(a.API.Routes()))
 	mux.Handle("/", web.BodyLimit(1<<20)(a.UI.Routes()))
 	a.largeBodyRoutes(mux)
+	a.detectBodyRoutes(mux)
 	a.sysinvLargeBodyRoutes(mux)
 	a.fraudBodyRoutes(mux)
 	a.intelRoutes(mux)
@@ -224,9 +246,11 @@ func (a *App) Run(ctx context.Context) error {
 	}()
 	go a.housekeeping(ctx)
 	go a.runIncidentJobs(ctx)
+	go a.runDirectiveJobs(ctx)
 	go a.runSysinvJobs(ctx)
 	go a.runFraudJobs(ctx)
 	go a.runIntelJobs(ctx)
+	go a.runDetectJobs(ctx)
 	close(a.ready)
 	a.Log.Info("serving", "addr", a.Addr(), "database", a.DB.URL, "demo", a.Config.Demo)
 	select {

@@ -89,6 +89,14 @@ func (a *App) wireIncidents(log *slog.Logger) error {
 	return nil
 }
 
+// connectIncidentIntel hands the observables that incidents flag as
+// indicators to threat intelligence, once both are built.
+func (a *App) connectIncidentIntel() {
+	if a.Intel != nil && a.Incidents != nil {
+		a.Incidents.SetIndicatorSink(intelSink{svc: a.Intel}) // intelSink: intel.go
+	}
+}
+
 // outboxNotifier adapts the notification outbox to the interface the
 // incident capability declares.
 type outboxNotifier struct{ o *notify.Outbox }

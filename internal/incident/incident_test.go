@@ -381,6 +381,15 @@ func TestObservables(t *testing.T) {
 		if list, _ := w.svc.Observables(w.as("coord"), inc.ID); len(list) != 3 {
 			t.Errorf("coordinator sees %d observables, want 3 (the RED one hidden)", len(list))
 		}
+		// A flagged RED observable is not handed to threat intelligence.
+		if _, err := w.svc.AddObservable(w.as("reporter"), inc.ID, incident.ObservableInput{Type: "ipv4", Value: "198.51.100.9", TLP: access.Red, IsIndicator: true}); err != nil {
+			t.Fatal(err)
+		}
+		for _, got := range w.sink.got { // the SHA-256 twice: first report, then its widened times
+			if got.TLP == access.Red || got.Value == "198.51.100.9" {
+				t.Errorf("RED indicator handed over: %+v", got)
+			}
+		}
 		_, err = w.svc.AddObservable(w.as("skhcn"), inc.ID, incident.ObservableInput{Type: "ipv4", Value: "198.51.100.1"})
 		wantKind(t, "outsider adds observable", err, errs.NotFound)
 	})

@@ -155,8 +155,10 @@ func (s *Service) SetIndicator(ctx context.Context, id, oid int64, flag bool) (O
 
 // handOver gives flagged observables to threat intelligence, after the
 // change has committed; success is stamped on the observable, a failure
-// noted in the journal.
+// noted in the journal. RED observables stay on the incident: who may see
+// them is the incident's named people, which intelligence cannot know.
 func (s *Service) handOver(ctx context.Context, inc *Incident, obs []Observable) {
+	obs = slices.DeleteFunc(slices.Clone(obs), func(o Observable) bool { return o.TLP == access.Red || inc.TLP == access.Red })
 	if s.sink == nil || len(obs) == 0 {
 		return
 	}

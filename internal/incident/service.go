@@ -99,6 +99,11 @@ func NewService(d Deps, cfg Config) *Service {
 		now: d.Now, loc: time.FixedZone("ICT", 7*3600), cfg: cfg}
 }
 
+// SetIndicatorSink connects the threat-intelligence capability once it is
+// built (it is wired after incidents). Call it before serving: it is not
+// synchronised with requests in flight.
+func (s *Service) SetIndicatorSink(sink IndicatorSink) { s.sink = sink }
+
 // MaxFileSize is the evidence upload limit in bytes.
 func (s *Service) MaxFileSize() int64 { return s.cfg.MaxFileSize }
 
