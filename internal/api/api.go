@@ -22,11 +22,13 @@ import (
 	"bulwark/internal/audit"
 	"bulwark/internal/auth"
 	"bulwark/internal/detect"
+	"bulwark/internal/directive"
 	"bulwark/internal/errs"
 	"bulwark/internal/fraud"
 	"bulwark/internal/incident"
 	"bulwark/internal/intel"
 	"bulwark/internal/notify"
+	"bulwark/internal/report"
 	"bulwark/internal/sysinv"
 	"bulwark/internal/web"
 )
@@ -54,6 +56,9 @@ type Handler struct {
 	intelSpool string
 
 	detect *detect.Service
+
+	directives *directive.Service
+	reports    *report.Builder
 }
 
 // Deps are the services the API uses.
@@ -82,6 +87,11 @@ type Deps struct {
 	TrustProxy bool
 
 	Detect *detect.Service // nil leaves the detection routes out
+
+	// Directives is the subcommittee's work; nil leaves its routes out.
+	// Reports builds the annual report; nil leaves its route out.
+	Directives *directive.Service
+	Reports    *report.Builder
 }
 
 // New returns the API handler.
@@ -97,6 +107,8 @@ func New(d Deps) *Handler {
 	h.routes = append(h.routes, h.intelRoutes()...)
 	h.detect = d.Detect
 	h.routes = append(h.routes, h.detectRoutes()...)
+	h.directives, h.reports = d.Directives, d.Reports
+	h.routes = append(h.routes, h.directiveRoutes()...)
 	return h
 }
 
