@@ -184,7 +184,7 @@ func (s *Service) AddReport(ctx context.Context, id int64, in ReportInput) (Repo
 		if err != nil {
 			return fmt.Errorf("incident: insert report: %w", err)
 		}
-		if err := s.journal(ctx, tx, id, JournalEvent, "report."+string(in.Kind), fmt.Sprint(rid)); err != nil {
+		if err := s.journal(ctx, tx, id, JournalEvent, "report."+string(in.Kind), in.Signer+", "+in.SignedOn); err != nil {
 			return err
 		}
 		if err := s.refreshDue(ctx, tx, id); err != nil {
