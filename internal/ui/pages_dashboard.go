@@ -21,6 +21,8 @@ type dashboardPage struct {
 	Overdue      []incident.Incident // incidents past a deadline (pages_incident.go)
 	OverdueCount int
 	IncidentsOn  bool
+
+	Fraud *fraudDash // fraud reports per day (pages_fraud.go)
 }
 
 type kindCount struct {
@@ -82,6 +84,7 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) error {
 	d.ActivityJSON = template.JS(b)
 	d.Overdue, d.OverdueCount = h.overdueIncidents(r)
 	d.IncidentsOn = h.incidents != nil
+	d.Fraud = h.fraudDashboard(r)
 	return h.render(w, http.StatusOK, "dashboard", d)
 }
 

@@ -568,6 +568,8 @@ type fraudReferralsPage struct {
 	Liaison   bool
 	Today     string
 	Pager     pager
+	// Labels names each outcome code in the page's language.
+	Labels map[string]string
 }
 
 func (h *Handler) fraudReferrals(w http.ResponseWriter, r *http.Request) error {
@@ -585,15 +587,25 @@ func (h *Handler) fraudReferrals(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	byKind := map[string][]fraud.Outcome{}
+	p := h.page(r, "", "fraud")
+	byKind, labels := map[string][]fraud.Outcome{}, map[string]string{}
+	all, err := h.fraud.Outcomes(r.Context(), "", true)
+	if err != nil {
+		return err
+	}
+	for _, o := range all {
+		labels[o.Code] = o.LabelVI
+		if p.L.Code == "en" && o.LabelEN != "" {
+			labels[o.Code] = o.LabelEN
+		}
+	}
 	for _, o := range outs {
 		byKind[o.Kind] = append(byKind[o.Kind], o)
 	}
-	p := h.page(r, "", "fraud")
 	p.Title = p.L.T("fraud.referrals_title")
 	base := "/fraud/referrals?" + url.Values{"overdue": {q.Get("overdue")}, "open": {q.Get("open")}}.Encode()
 	return h.render(w, http.StatusOK, "fraud_referrals", fraudReferralsPage{Page: p, Referrals: list, Outcomes: byKind, Overdue: f.Overdue, Open: f.Open,
-		Liaison: u.Has(access.Liaison), Today: h.now().Format("2006-01-02"), Pager: pager{Total: total, Offset: f.Offset, Limit: pageSize, Base: base}})
+		Liaison: u.Has(access.Liaison), Today: h.now().Format("2006-01-02"), Labels: labels, Pager: pager{Total: total, Offset: f.Offset, Limit: pageSize, Base: base}})
 }
 
 func (h *Handler) fraudAnswer(w http.ResponseWriter, r *http.Request) error {
@@ -846,4 +858,49 @@ func (h *Handler) fraudSettingsSave(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	return redirect(w, r, withFlash("/fraud/settings", "fraud.flash_saved"))
+}
+
+// fraudDash is the fraud part of the dashboard: reports per day over the
+// last fortnight (a chart), money lost, and referrals past due.
+type fraudDash struct {
+	JSON       template.JS
+	Reports    int
+	AmountLost int64
+	Overdue    int
+}
+
+// fraudDashboard computes the dashboard figures; nil when the capability
+// is off or the user may not read them.
+func (h *Handler) fraudDashboard(r *http.Request) *fraudDash {
+	if h.fraud == nil {
+		return nil
+	}
+	to := h.now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)
+	f, err := h.fraud.Figures(r.Context(), to.AddDate(0, 0, -14), to)
+	if err != nil {
+		return nil
+	}
+	d := &fraudDash{JSON: template.JS(fraudSeries(f, h.cat.T(h.lang(r), "fraud.reports_per_day"))), Reports: f.Reports, AmountLost: f.AmountLost}
+	if _, n, err := h.fraud.ListReferrals(r.Context(), fraud.ReferralFilter{Overdue: true, Limit: 1}); err == nil {
+		d.Overdue = n
+	}
+	return d
+}
+
+// fraudVND writes an amount of đồng the Vietnamese way: 45.000.000.
+func fraudVND(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte('.')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
 }

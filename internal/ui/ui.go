@@ -163,7 +163,8 @@ var funcs = template.FuncMap{
 	"add":  func(a, b int) int { return a + b },
 	"list": func(items ...string) []string { return items },
 	"str":  func(v any) string { return fmt.Sprint(v) },
-	"ict":  ictTime, // times in the province's zone (pages_incident.go)
+	"ict":  ictTime,  // times in the province's zone (pages_incident.go)
+	"vnd":  fraudVND, // amounts of đồng with thousands dots (pages_fraud.go)
 }
 
 // parsePages builds one template set per page: the layout, the shared
