@@ -45,6 +45,7 @@ func commands() []command {
 		{"token", "manage API tokens: token create | list | revoke", runToken},
 		{"audit", "audit log: audit verify", runAudit},
 		{"hunt", "evaluate Sigma rules and indicators over event files, offline (exit 1 when something matched)", runHunt},
+		{"bench", "measure detection: events/s per core, latency to stored alert, memory per indicator, against sigma-go and a JSON parse floor", runBench},
 		{"import", "import indicators: import --format stix|misp|misp-feed|csv|plain FILE_OR_URL", runImport},
 		{"export", "export indicators: export --format stix|misp|csv|plain|rpz|firewall [--out FILE]", runExport},
 		{"vulns", "vulnerability catalogue: vulns import [--kind nvd|kev] FILE_OR_URL (NVD CVE JSON 2.0 or CISA KEV)", runVulns},

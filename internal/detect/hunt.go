@@ -3,7 +3,6 @@ package detect
 import (
 	"archive/zip"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -118,7 +117,8 @@ func Hunt(ctx context.Context, opts HuntOptions, files []string, out func(HuntMa
 	}
 	for _, f := range files {
 		sum.Files++
-		if err := huntFile(f, scan); err != nil {
+		base := filepath.Base(f)
+		if err := ForEachStream(f, func(entry string, r io.Reader) error { return scan(base, entry, r) }); err != nil {
 			return sum, err
 		}
 	}
@@ -164,13 +164,16 @@ func eventTime(ev *decode.Event) time.Time {
 	return time.Now()
 }
 
-// huntFile opens one file and hands each stream in it to scan.
-func huntFile(name string, scan func(name, entry string, r io.Reader) error) error {
+// ForEachStream opens an event file and calls fn with each stream in it:
+// the file itself, its decompressed content (.gz, with the gzip bomb
+// guard), or each .json, .ndjson and .log member of a .zip archive (entry
+// names the member).
+func ForEachStream(name string, fn func(entry string, r io.Reader) error) error {
 	base := filepath.Base(name)
 	if strings.HasSuffix(strings.ToLower(name), ".zip") {
 		zr, err := zip.OpenReader(name)
 		if err != nil {
-			return fmt.Errorf("detect: hunt %s: %w", base, err)
+			return fmt.Errorf("detect: open %s: %w", base, err)
 		}
 		defer zr.Close()
 		for _, f := range zr.File {
@@ -180,32 +183,32 @@ func huntFile(name string, scan func(name, entry string, r io.Reader) error) err
 			}
 			rc, err := f.Open()
 			if err != nil {
-				return fmt.Errorf("detect: hunt %s: %s: %w", base, f.Name, err)
+				return fmt.Errorf("detect: open %s: %s: %w", base, f.Name, err)
 			}
-			err = scan(base, f.Name, io.LimitReader(rc, decode.DefaultGzipMaxBytes))
+			err = fn(f.Name, io.LimitReader(rc, decode.DefaultGzipMaxBytes))
 			rc.Close()
 			if err != nil {
-				return fmt.Errorf("detect: hunt %s: %s: %w", base, f.Name, err)
+				return fmt.Errorf("detect: read %s: %s: %w", base, f.Name, err)
 			}
 		}
 		return nil
 	}
 	fh, err := os.Open(name)
 	if err != nil {
-		return fmt.Errorf("detect: hunt: %w", err)
+		return fmt.Errorf("detect: %w", err)
 	}
 	defer fh.Close()
 	var r io.Reader = fh
 	if strings.HasSuffix(strings.ToLower(name), ".gz") {
 		zr, err := decode.NewGzipReader(fh, decode.GzipLimits{})
 		if err != nil {
-			return fmt.Errorf("detect: hunt %s: %w", base, err)
+			return fmt.Errorf("detect: open %s: %w", base, err)
 		}
 		defer zr.Close()
 		r = zr
 	}
-	if err := scan(base, "", r); err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("detect: hunt %s: %w", base, err)
+	if err := fn("", r); err != nil {
+		return fmt.Errorf("detect: read %s: %w", base, err)
 	}
 	return nil
 }

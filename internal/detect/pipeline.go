@@ -58,6 +58,16 @@ type LineError struct {
 }
 
 func (r *IngestResult) reject(line int, err error) {
+	// A gzip guard error reaches the line reader as a read error: report
+	// the guard's reason, not "io".
+	var de *decode.Error
+	for errors.As(err, &de) && de.Reason == decode.ReasonIO && de.Err != nil {
+		var inner *decode.Error
+		if !errors.As(de.Err, &inner) {
+			break
+		}
+		err = inner
+	}
 	reason := string(decode.ReasonOf(err))
 	r.Rejected++
 	if r.RejectedBy == nil {
@@ -66,9 +76,11 @@ func (r *IngestResult) reject(line int, err error) {
 	r.RejectedBy[reason]++
 	if len(r.Errors) < MaxLineErrors {
 		msg := reason
-		var de *decode.Error
 		if errors.As(err, &de) {
 			msg = de.Msg
+			if de.Reason == decode.ReasonIO && de.Err != nil {
+				msg = "read failed: " + de.Err.Error()
+			}
 		}
 		r.Errors = append(r.Errors, LineError{Line: line, Reason: reason, Message: msg})
 	}
@@ -167,7 +179,7 @@ func (s *Service) Ingest(ctx context.Context, src Source, r io.Reader, gz bool) 
 			res.reject(n, err)
 			var de *decode.Error
 			if errors.As(err, &de) && de.Fatal {
-				res.Stopped = string(de.Reason)
+				res.Stopped = res.Errors[len(res.Errors)-1].Reason
 				if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
 					res.Stopped = "body_too_large" // the server's body limit
 				}

@@ -1,0 +1,513 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	sigmago "github.com/bradleyjkemp/sigma-go"
+	"github.com/bradleyjkemp/sigma-go/evaluator"
+	"github.com/go-json-experiment/json/jsontext"
+
+	"bulwark/internal/access"
+	"bulwark/internal/audit"
+	"bulwark/internal/detect"
+	"bulwark/internal/detect/decode"
+	"bulwark/internal/detect/index"
+	"bulwark/internal/sigma"
+	"bulwark/internal/store"
+)
+
+// benchLine is one event as it arrives on the wire.
+type benchLine struct {
+	raw    []byte
+	format decode.SourceKind
+}
+
+// runBench measures detection's throughput, latency and memory against two
+// baselines in the same run: sigma-go v0.6.6 evaluating the same rules on
+// the same events, and the fastest JSON parser among the dependencies just
+// parsing them. It runs outside the test suite.
+func runBench(ctx context.Context, e cmdEnv, args []string) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	var rules, events multiFlag
+	fs.Var(&rules, "rules", "folder or file of Sigma rules (repeatable; default: none, indicator figures only)")
+	fs.Var(&events, "events", "event files as for hunt (repeatable; default: a generated mix of Windows, Suricata, web and syslog events)")
+	indicators := fs.String("indicators", "", "indicator list as for hunt (default: one million generated)")
+	seconds := fs.Float64("seconds", 3, "seconds per throughput measurement")
+	cores := fs.Int("cores", 1, "GOMAXPROCS for the throughput figures (per-core figures with 1)")
+	maxEvents := fs.Int("max-events", 200_000, "events read from the files at most")
+	baselineSeconds := fs.Float64("baseline-seconds", 10, "seconds for the sigma-go baseline (it is slow)")
+	if err := fs.Parse(args); err != nil {
+		return usageErr("%v", err)
+	}
+	events = append(events, fs.Args()...)
+	dur := time.Duration(*seconds * float64(time.Second))
+	prev := runtime.GOMAXPROCS(*cores)
+	defer runtime.GOMAXPROCS(prev)
+	out := e.stdout
+	fmt.Fprintf(out, "bulwark bench: %s, GOMAXPROCS=%d, %d CPUs\n", runtime.Version(), *cores, runtime.NumCPU())
+
+	lines, err := benchEvents(events, *maxEvents)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "events: %d (%s)\n", len(lines), describeLines(lines, events))
+
+	// 1. Sigma: ours (decoding included) against sigma-go on the same rules.
+	var ours *detect.Rules
+	if len(rules) > 0 {
+		col, files, err := loadBenchRules(rules)
+		if err != nil {
+			return err
+		}
+		ours = detect.NewRules(col)
+		fmt.Fprintf(out, "rules: %d loaded, %d not supported\n", ours.Set.Len(), len(ours.Rejects))
+		engine := detect.NewEngine()
+		engine.SetRules(ours)
+		same := jsonOnly(lines) // sigma-go reads JSON only: both sides get the same lines
+		oursRate := measure(dur, same, decodeAndMatch(engine, true))
+		goRules, goFails := sigmaGoRules(files, col)
+		fmt.Fprintf(out, "sigma-go v0.6.6: %d of the same rules parsed, %d rejected\n", len(goRules), goFails)
+		bundle := evaluator.ForRules(goRules)
+		baseRate := measure(time.Duration(*baselineSeconds*float64(time.Second)), same, func(l benchLine) {
+			var m map[string]any
+			if json.Unmarshal(l.raw, &m) == nil {
+				_, _ = bundle.Matches(ctx, m)
+			}
+		})
+		fmt.Fprintf(out, "sigma matching over %d JSON events, decoding included: bulwark %.0f events/s/core, sigma-go %.0f events/s/core, ratio %.0fx\n",
+			len(same), perCore(oursRate, *cores), perCore(baseRate, *cores), oursRate/max(baseRate, 1e-9))
+	}
+
+	// 2. Indicators: memory per indicator and matching against the parse floor.
+	ix, count, heap, took, err := benchIndex(*indicators)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "indicator index: %d indicators in %v, %.1f bytes/indicator (heap), %.1f MB per million\n",
+		count, took.Round(time.Millisecond), float64(heap)/float64(max(count, 1)), float64(heap)/float64(max(count, 1)))
+	iengine := detect.NewEngine()
+	iengine.SetIndex(ix, nil)
+	jsonLines := jsonOnly(lines)
+	indRate := measure(dur, jsonLines, decodeAndMatch(iengine, false))
+	floorName, floorRate := parseFloor(dur, jsonLines)
+	fmt.Fprintf(out, "indicator matching, decoding included: %.0f events/s/core; parse floor (%s, parsing only) %.0f events/s/core; ratio %.2f\n",
+		perCore(indRate, *cores), floorName, perCore(floorRate, *cores), indRate/max(floorRate, 1e-9))
+
+	// 3. Latency from receipt to stored alert, at half the peak rate.
+	p50, p99, peak, err := benchLatency(ctx, lines, ours, ix, dur)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "pipeline with SQLite: peak %.0f events/s; at half of it, batch of 100 from receipt to alerts stored: p50 %v, p99 %v\n",
+		peak, p50.Round(10*time.Microsecond), p99.Round(10*time.Microsecond))
+	return nil
+}
+
+func perCore(rate float64, cores int) float64 { return rate / float64(max(cores, 1)) }
+
+// measure runs fn over lines, round robin, for d on GOMAXPROCS goroutines
+// and returns events per second.
+func measure(d time.Duration, lines []benchLine, fn func(benchLine)) float64 {
+	if len(lines) == 0 {
+		return 0
+	}
+	n := runtime.GOMAXPROCS(0)
+	counts := make([]int, n)
+	deadline := time.Now().Add(d)
+	start := time.Now()
+	done := make(chan struct{})
+	for w := range n {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			i := w * len(lines) / n
+			for c := 0; ; c++ {
+				if c%256 == 0 && time.Now().After(deadline) {
+					return
+				}
+				fn(lines[i%len(lines)])
+				i++
+				counts[w]++
+			}
+		}()
+	}
+	for range n {
+		<-done
+	}
+	total := 0
+	for _, c := range counts {
+		total += c
+	}
+	return float64(total) / time.Since(start).Seconds()
+}
+
+// decodeAndMatch decodes a line with its format's decoder and matches it
+// (rules, or indicators for agency 1).
+func decodeAndMatch(e *detect.Engine, rules bool) func(benchLine) {
+	decs := map[decode.SourceKind]decode.Decoder{}
+	for _, k := range decode.SourceKinds() {
+		decs[k], _ = decode.New(k, decode.Options{})
+	}
+	snaps := make(chan *detect.Snapshot, runtime.GOMAXPROCS(0))
+	for range cap(snaps) {
+		snaps <- e.Snapshot()
+	}
+	now := time.Now()
+	return func(l benchLine) {
+		s := <-snaps
+		ev, err := decs[l.format].Decode(l.raw)
+		if err == nil {
+			_ = s.Match(&ev, 1, now, nil)
+		}
+		snaps <- s
+	}
+}
+
+// jsonOnly keeps the JSON lines (the baselines read JSON only).
+func jsonOnly(lines []benchLine) []benchLine {
+	var out []benchLine
+	for _, l := range lines {
+		if len(l.raw) > 0 && l.raw[0] == '{' {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// parseFloor measures the JSON parsers among the dependencies reading every
+// value of each line, and returns the fastest.
+func parseFloor(d time.Duration, lines []benchLine) (string, float64) {
+	std := measure(d, lines, func(l benchLine) {
+		var m map[string]any
+		_ = json.Unmarshal(l.raw, &m)
+	})
+	tok := measure(d, lines, func(l benchLine) {
+		dec := jsontext.NewDecoder(bytes.NewReader(l.raw))
+		for {
+			if _, err := dec.ReadToken(); err != nil {
+				return
+			}
+		}
+	})
+	stdTok := measure(d, lines, func(l benchLine) {
+		dec := json.NewDecoder(bytes.NewReader(l.raw))
+		for {
+			if _, err := dec.Token(); err != nil {
+				return
+			}
+		}
+	})
+	best, rate := "encoding/json Unmarshal", std
+	if tok > rate {
+		best, rate = "go-json-experiment jsontext tokens", tok
+	}
+	if stdTok > rate {
+		best, rate = "encoding/json tokens", stdTok
+	}
+	return best, rate
+}
+
+// loadBenchRules loads rule folders and keeps the raw files for sigma-go.
+func loadBenchRules(dirs []string) (*sigma.Collection, map[string][]byte, error) {
+	all := &sigma.Collection{}
+	files := map[string][]byte{}
+	for _, dir := range dirs {
+		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() || !(strings.HasSuffix(p, ".yml") || strings.HasSuffix(p, ".yaml")) {
+				return nil
+			}
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			files[p] = data
+			all.AddBytes(p, data, detect.LoadOptions())
+			return nil
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("bench: rules: %w", err)
+		}
+	}
+	return all, files, nil
+}
+
+// sigmaGoRules parses the files our engine loaded with sigma-go.
+func sigmaGoRules(files map[string][]byte, col *sigma.Collection) ([]sigmago.Rule, int) {
+	loaded := map[string]bool{}
+	for _, r := range col.Rules {
+		loaded[r.Source] = true
+		loaded[strings.SplitN(r.Source, "#", 2)[0]] = true
+	}
+	var out []sigmago.Rule
+	fails := 0
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		if !loaded[n] {
+			continue
+		}
+		r, err := sigmago.ParseRule(files[n])
+		if err != nil {
+			fails++
+			continue
+		}
+		out = append(out, r)
+	}
+	return out, fails
+}
+
+// benchEvents reads event files (as hunt does) or generates a mix.
+func benchEvents(files []string, limit int) ([]benchLine, error) {
+	if len(files) == 0 {
+		return generateEvents(20_000), nil
+	}
+	var out []benchLine
+	for _, f := range files {
+		format := decode.KindAuto
+		if strings.Contains(filepath.Base(f), "access") {
+			format = decode.KindAccessLog
+		}
+		err := readEventFile(f, func(line []byte) bool {
+			out = append(out, benchLine{raw: append([]byte(nil), line...), format: format})
+			return len(out) < limit
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+var errEnough = errors.New("enough")
+
+// readEventFile calls fn per line of a plain, .gz or .zip file.
+func readEventFile(name string, fn func([]byte) bool) error {
+	err := detect.ForEachStream(name, func(_ string, r io.Reader) error {
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 1<<20), 16<<20)
+		for sc.Scan() {
+			if l := bytes.TrimSpace(sc.Bytes()); len(l) > 0 && !fn(l) {
+				return errEnough
+			}
+		}
+		return sc.Err()
+	})
+	if errors.Is(err, errEnough) {
+		return nil
+	}
+	return err
+}
+
+func describeLines(lines []benchLine, files []string) string {
+	if len(files) == 0 {
+		return "generated: Windows Sysmon, Suricata EVE, web access log, firewall syslog"
+	}
+	return fmt.Sprintf("%d files", len(files))
+}
+
+// generateEvents makes a realistic mix of the four source kinds, about one
+// in fifty hitting an indicator of generateIndicators and a few firing
+// common SigmaHQ Windows rules.
+func generateEvents(n int) []benchLine {
+	r := rand.New(rand.NewPCG(1, 2))
+	images := []string{`C:\Windows\System32\svchost.exe`, `C:\Windows\explorer.exe`, `C:\Program Files\Google\Chrome\Application\chrome.exe`,
+		`C:\Windows\System32\rundll32.exe`, `C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`, `C:\Windows\System32\whoami.exe`}
+	cmds := []string{"svchost.exe -k netsvcs -p -s Schedule", "explorer.exe", `chrome.exe --type=renderer --lang=vi`,
+		`rundll32.exe C:\windows\System32\comsvcs.dll, MiniDump 624 C:\temp\l.dmp full`, "powershell -NoProfile -EncodedCommand SQBFAFgA", "whoami /all"}
+	out := make([]benchLine, 0, n)
+	for i := range n {
+		ip := fmt.Sprintf("10.%d.%d.%d", r.IntN(4), r.IntN(256), r.IntN(256))
+		if i%50 == 0 {
+			ip = benchIndicatorIP(r.IntN(1000))
+		}
+		switch i % 4 {
+		case 0:
+			k := r.IntN(len(images))
+			if r.IntN(20) != 0 {
+				k %= 3
+			}
+			ev, _ := json.Marshal(map[string]any{"Channel": "Microsoft-Windows-Sysmon/Operational", "EventID": 1, "Computer": fmt.Sprintf("ws%03d.binhan.gov.vn", r.IntN(300)),
+				"Image": images[k], "CommandLine": cmds[k], "ParentImage": `C:\Windows\explorer.exe`, "User": `BINHAN\user` + fmt.Sprint(r.IntN(500)),
+				"Hashes": fmt.Sprintf("SHA256=%064x", r.Uint64()), "ProcessId": r.IntN(60000), "UtcTime": "2026-11-20 02:00:00.000"})
+			out = append(out, benchLine{raw: ev, format: decode.KindAuto})
+		case 1:
+			ev, _ := json.Marshal(map[string]any{"timestamp": "2026-11-20T02:00:00.000000+0700", "event_type": "alert", "src_ip": ip, "src_port": 40000 + r.IntN(20000),
+				"dest_ip": "103.1.2." + fmt.Sprint(r.IntN(255)), "dest_port": 443, "proto": "TCP", "in_iface": "eth0",
+				"alert":   map[string]any{"action": "allowed", "signature_id": 2000000 + r.IntN(1000), "signature": "ET POLICY Observed DNS Query", "category": "Potentially Bad Traffic", "severity": 2},
+				"flow_id": r.Uint64() >> 12})
+			out = append(out, benchLine{raw: ev, format: decode.KindAuto})
+		case 2:
+			out = append(out, benchLine{raw: fmt.Appendf(nil, `%s - - [20/Nov/2026:02:00:00 +0700] "GET /dich-vu-cong/ho-so?id=%d HTTP/1.1" 200 %d "-" "Mozilla/5.0 (Windows NT 10.0; Win64; x64)"`,
+				ip, r.IntN(100000), r.IntN(50000)), format: decode.KindAccessLog})
+		default:
+			out = append(out, benchLine{raw: fmt.Appendf(nil, `<134>Nov 20 02:00:00 fw01 kernel: action=drop src=%s dst=10.0.0.%d spt=%d dpt=%d proto=tcp`,
+				ip, r.IntN(255), 1024+r.IntN(60000), []int{22, 23, 3389, 445}[r.IntN(4)]), format: decode.KindSyslog})
+		}
+	}
+	return out
+}
+
+func benchIndicatorIP(i int) string { return fmt.Sprintf("198.51.%d.%d", 100+i/250, i%250+1) }
+
+// benchIndex builds the indicator index from a list or one million
+// generated indicators (IPs, domains, URLs, hashes), measuring its heap.
+func benchIndex(list string) (*index.Index, int, uint64, time.Duration, error) {
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	var ix *index.Index
+	if list != "" {
+		r, closeFn, err := openIndicatorFile(list)
+		if err != nil {
+			return nil, 0, 0, 0, err
+		}
+		ix, _, _, err = detect.ReadIndicatorList(r)
+		closeFn()
+		if err != nil {
+			return nil, 0, 0, 0, err
+		}
+	} else {
+		b := index.NewBuilder(index.Options{Members: []int64{1, 2, 3}})
+		rng := rand.New(rand.NewPCG(3, 4))
+		for i := range 1_000_000 {
+			ind := index.Indicator{ID: int64(i + 1), Audience: index.Everyone()}
+			switch {
+			case i < 1000:
+				ind.Kind, ind.Value = index.KindIPv4, benchIndicatorIP(i)
+			case i%4 == 0:
+				ind.Kind, ind.Value = index.KindIPv4, fmt.Sprintf("%d.%d.%d.%d", 1+rng.IntN(223), rng.IntN(256), rng.IntN(256), rng.IntN(256))
+			case i%4 == 1:
+				ind.Kind, ind.Value = index.KindDomain, fmt.Sprintf("x%08x.example-%d.com", rng.Uint32(), i%97)
+			case i%4 == 2:
+				ind.Kind, ind.Value = index.KindURL, fmt.Sprintf("http://s%06x.example.net/p/%d", rng.Uint32()>>8, i)
+			default:
+				ind.Kind, ind.Value = index.KindSHA256, fmt.Sprintf("%016x%016x%016x%016x", rng.Uint64(), rng.Uint64(), rng.Uint64(), rng.Uint64())
+			}
+			if i%10 == 9 {
+				ind.Audience = index.Agencies(1)
+			}
+			_ = b.Add(ind)
+		}
+		ix = b.Build()
+	}
+	took := time.Since(start)
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	heap := uint64(0)
+	if after.HeapAlloc > before.HeapAlloc {
+		heap = after.HeapAlloc - before.HeapAlloc
+	}
+	runtime.KeepAlive(ix)
+	return ix, ix.Stats().Loaded, heap, took, nil
+}
+
+// benchLatency runs the real pipeline (decode, match, alerts stored in a
+// temporary SQLite database) flat out to find its peak, then at half the
+// peak in batches of 100, and returns the per-batch time from receipt to
+// stored alerts.
+func benchLatency(ctx context.Context, lines []benchLine, rules *detect.Rules, ix *index.Index, d time.Duration) (p50, p99 time.Duration, peak float64, err error) {
+	dir, err := os.MkdirTemp("", "bulwark-bench-")
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	defer os.RemoveAll(dir)
+	db, err := store.Open(ctx, "sqlite:"+filepath.Join(dir, "bench.db"))
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx); err != nil {
+		return 0, 0, 0, err
+	}
+	now := time.Now()
+	var agency int64
+	if err := db.QueryRow(ctx, `INSERT INTO agencies (code, name_vi, kind, created_at, updated_at) VALUES ('BENCH', 'Bench', 'district', ?, ?) RETURNING id`, now, now).Scan(&agency); err != nil {
+		return 0, 0, 0, err
+	}
+	svc, err := detect.New(detect.Deps{DB: db, Audit: audit.New(db, time.Now)}, detect.Config{})
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	svc.Engine().SetRules(rules)
+	svc.Engine().SetIndex(ix, nil)
+	sys := access.With(ctx, access.SystemPrincipal())
+	sources := map[decode.SourceKind]detect.Source{}
+	for _, l := range lines {
+		if _, ok := sources[l.format]; ok {
+			continue
+		}
+		c, err := svc.CreateSource(sys, detect.SourceInput{AgencyID: agency, Name: "bench " + string(l.format), Kind: "other", Format: string(l.format)})
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		sources[l.format] = c.Source
+	}
+	// Batches of 100 lines of one format.
+	type batch struct {
+		src  detect.Source
+		body []byte
+		n    int
+	}
+	var batches []batch
+	byFormat := map[decode.SourceKind][][]byte{}
+	for _, l := range lines {
+		byFormat[l.format] = append(byFormat[l.format], l.raw)
+		if len(byFormat[l.format]) == 100 {
+			batches = append(batches, batch{sources[l.format], bytes.Join(byFormat[l.format], []byte{'\n'}), 100})
+			byFormat[l.format] = nil
+		}
+	}
+	if len(batches) == 0 {
+		return 0, 0, 0, errors.New("bench: too few events for the latency run")
+	}
+	run := func(b batch) (time.Duration, error) {
+		t := time.Now()
+		_, err := svc.Ingest(ctx, b.src, bytes.NewReader(b.body), false)
+		return time.Since(t), err
+	}
+	start, events := time.Now(), 0
+	for i := 0; time.Since(start) < d; i++ {
+		if _, err := run(batches[i%len(batches)]); err != nil {
+			return 0, 0, 0, err
+		}
+		events += batches[i%len(batches)].n
+	}
+	peak = float64(events) / time.Since(start).Seconds()
+	interval := time.Duration(float64(time.Second) * 100 / (peak / 2))
+	var lat []time.Duration
+	start = time.Now()
+	next := start
+	for i := 0; time.Since(start) < d; i++ {
+		time.Sleep(time.Until(next))
+		next = next.Add(interval)
+		l, err := run(batches[i%len(batches)])
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		lat = append(lat, l)
+	}
+	slices.Sort(lat)
+	return lat[len(lat)*50/100], lat[min(len(lat)-1, len(lat)*99/100)], peak, nil
+}

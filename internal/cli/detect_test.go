@@ -1,0 +1,187 @@
+package cli
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"bulwark/internal/api"
+	"bulwark/internal/detect"
+	"bulwark/internal/incident"
+)
+
+const (
+	detectAnalyst  = "phantich.skhcn@demo.bulwark.vn" // SKHCN: runs the sensor
+	standAnalyst   = "phantich@demo.bulwark.vn"       // CAT analyst: manages rules, not SKHCN's alerts
+	standCoord     = "dieuphoi@demo.bulwark.vn"       // CAT coordinator: sees all
+	detectReporter = "baocao.tpba@demo.bulwark.vn"
+)
+
+const apiTestRule = `title: Whoami Execution From Web Server
+id: 0f6e7f0e-0000-4000-8000-0000000000aa
+author: Bulwark tests
+level: high
+logsource:
+  product: windows
+  category: process_creation
+detection:
+  sel:
+    Image|endswith: '\whoami.exe'
+  condition: sel
+`
+
+func sysmonLine(image, cmd string) string {
+	return fmt.Sprintf(`{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":1,"Computer":"web01.skhcn.local","Image":%q,"CommandLine":%q,"ParentImage":"C:\\inetpub\\w3wp.exe"}`, image, cmd)
+}
+
+// sendEvents posts a body to the events endpoint with a source token.
+func (e *testEnv) sendEvents(t *testing.T, token string, body []byte, gz bool) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/events", bytes.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	req.Header.Set("Content-Type", "application/x-ndjson")
+	if gz {
+		req.Header.Set("Content-Encoding", "gzip")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
+}
+
+// TestDetectAPI goes through the real router: a department registers a
+// sensor, the standing agency uploads a rule, events arrive gzipped with
+// the source token, the alert is visible to its agency and coordinators
+// only, is triaged and promoted to a real incident.
+func TestDetectAPI(t *testing.T) {
+	bothDatabases(t, func(t *testing.T, e *testEnv) {
+		// Sources.
+		e.call(t, "POST", "/api/v1/sources", detectReporter, `{"name":"x","kind":"web","format":"accesslog"}`, 403)
+		var src detect.CreatedSource
+		decodeJSON(t, e.call(t, "POST", "/api/v1/sources", detectAnalyst, `{"name":"Máy chủ cổng dịch vụ công","kind":"windows","format":"windows"}`, 201), &src)
+		if !strings.HasPrefix(src.Token, "bws_") {
+			t.Fatalf("created source = %+v", src)
+		}
+		b := e.call(t, "POST", "/api/v1/sources", detectAnalyst, `{"name":"","kind":"windows","format":"windows"}`, 400)
+		if !strings.Contains(string(b), `"field":"name"`) {
+			t.Errorf("empty name problem = %s", b)
+		}
+		// Rules: only the standing agency's analysts upload.
+		req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/rules?name=whoami.yml", strings.NewReader(apiTestRule))
+		req.Header.Set("Authorization", "Bearer "+e.tokens[standAnalyst])
+		req.Header.Set("Content-Type", "application/yaml")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("upload rule = %d", resp.StatusCode)
+		}
+		e.call(t, "POST", "/api/v1/rules", detectAnalyst, `{"files":[{"name":"a.yml","content":"title: a"}]}`, 403)
+		// Events: the source token, not a person's token.
+		if resp, b := e.sendEvents(t, "", []byte("{}"), false); resp.StatusCode != 401 || resp.Header.Get("Content-Type") != "application/problem+json" {
+			t.Errorf("events without a token = %d %s", resp.StatusCode, b)
+		}
+		if resp, _ := e.sendEvents(t, e.tokens[detectAnalyst], []byte("{}"), false); resp.StatusCode != 401 {
+			t.Errorf("events with a user token = %d, want 401", resp.StatusCode)
+		}
+		// Over 1 MiB, gzipped: the events route has its own limit.
+		var plain bytes.Buffer
+		for i := range 4000 {
+			plain.WriteString(sysmonLine(`C:\Windows\System32\svchost.exe`, fmt.Sprintf("svchost -k netsvcs -p %d %x", i, sha256.Sum256([]byte(fmt.Sprint(i))))) + "\n")
+		}
+		plain.WriteString(sysmonLine(`C:\Windows\System32\whoami.exe`, "whoami /all") + "\n")
+		plain.WriteString("{broken\n")
+		if plain.Len() < 1<<20 {
+			t.Fatalf("test body is only %d bytes", plain.Len())
+		}
+		var gz bytes.Buffer
+		zw := gzip.NewWriter(&gz)
+		zw.Write(plain.Bytes())
+		zw.Close()
+		resp, b = e.sendEvents(t, src.Token, gz.Bytes(), true)
+		var res detect.IngestResult
+		decodeJSON(t, b, &res)
+		if resp.StatusCode != 200 || res.Accepted != 4001 || res.Rejected != 1 || res.Matched != 1 || res.Alerts != 1 || res.RejectedBy["json_syntax"] != 1 {
+			t.Fatalf("events = %d %+v", resp.StatusCode, res)
+		}
+		// Who sees the alert.
+		var page api.Page[detect.Alert]
+		decodeJSON(t, e.call(t, "GET", "/api/v1/alerts?severity=high", detectAnalyst, "", 200), &page)
+		if page.Total != 1 || page.Items[0].Author != "Bulwark tests" || page.Items[0].Entity != "web01.skhcn.local" {
+			t.Fatalf("alerts of the agency = %+v", page)
+		}
+		alert := page.Items[0]
+		decodeJSON(t, e.call(t, "GET", "/api/v1/alerts", standAnalyst, "", 200), &page)
+		if page.Total != 0 {
+			t.Errorf("another agency's analyst sees %d alerts, want 0", page.Total)
+		}
+		e.call(t, "GET", fmt.Sprintf("/api/v1/alerts/%d", alert.ID), standAnalyst, "", 404)
+		decodeJSON(t, e.call(t, "GET", "/api/v1/alerts", standCoord, "", 200), &page)
+		if page.Total != 1 {
+			t.Errorf("coordinator sees %d alerts, want 1", page.Total)
+		}
+		e.call(t, "GET", "/api/v1/alerts?severity=loud", detectAnalyst, "", 400)
+		// Triage and promotion to a real incident.
+		b = e.call(t, "PUT", fmt.Sprintf("/api/v1/alerts/%d/status", alert.ID), detectAnalyst, `{"status":"dismissed"}`, 400)
+		if !strings.Contains(string(b), `"field":"reason"`) {
+			t.Errorf("dismiss without reason = %s", b)
+		}
+		e.call(t, "PUT", fmt.Sprintf("/api/v1/alerts/%d/status", alert.ID), detectAnalyst, `{"status":"acknowledged"}`, 200)
+		var inc incident.Incident
+		decodeJSON(t, e.call(t, "POST", "/api/v1/alerts/promote", detectAnalyst,
+			fmt.Sprintf(`{"alert_ids":[%d],"incident":{"category":"intrusions/application-compromise","severity":"high","tlp":"AMBER","pap":"AMBER","description":"whoami từ tiến trình w3wp"}}`, alert.ID), 200), &inc)
+		if inc.ID == 0 || inc.Title != "Whoami Execution From Web Server" {
+			t.Fatalf("promoted incident = %+v", inc)
+		}
+		var got detect.Alert
+		decodeJSON(t, e.call(t, "GET", fmt.Sprintf("/api/v1/alerts/%d", alert.ID), detectAnalyst, "", 200), &got)
+		if got.Status != "promoted" || got.IncidentID != inc.ID {
+			t.Errorf("alert after promotion = %+v", got)
+		}
+		// Rule test with a pasted event.
+		var rt detect.RuleTest
+		body, _ := json.Marshal(map[string]string{"rule": apiTestRule, "event": sysmonLine(`C:\Windows\System32\whoami.exe`, "whoami")})
+		decodeJSON(t, e.call(t, "POST", "/api/v1/rules/test", detectReporter, string(body), 200), &rt)
+		if !rt.Matched || !rt.Fits {
+			t.Errorf("rule test = %+v, want matched", rt)
+		}
+		body, _ = json.Marshal(map[string]string{"rule": "title: x\ndetection:\n  s:\n    a|nosuchmodifier: 1\n  condition: s\n", "event": "{}"})
+		if b := e.call(t, "POST", "/api/v1/rules/test", detectReporter, string(body), 400); !strings.Contains(string(b), `"field":"rule"`) {
+			t.Errorf("rule test with a bad rule = %s", b)
+		}
+		// The source page's counters, and /metrics.
+		var s detect.Source
+		decodeJSON(t, e.call(t, "GET", fmt.Sprintf("/api/v1/sources/%d", src.ID), detectAnalyst, "", 200), &s)
+		if s.Accepted != 4001 || s.Rejected != 1 || s.Matched != 1 || s.LastEventAt == nil {
+			t.Errorf("source = %+v", s)
+		}
+		e.call(t, "GET", fmt.Sprintf("/api/v1/sources/%d", src.ID), standAnalyst, "", 404)
+		resp, err = http.Get(e.srv.URL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, want := range []string{`bulwark_detect_events_total{outcome="matched",source="` + fmt.Sprint(src.ID) + `"} 1`,
+			`bulwark_detect_rejected_total{reason="json_syntax"`, "bulwark_detect_queue_depth", "bulwark_detect_batch_seconds_bucket"} {
+			if !strings.Contains(string(m), want) {
+				t.Errorf("/metrics lacks %s", want)
+			}
+		}
+		// A source of another agency cannot be changed.
+		e.call(t, "POST", fmt.Sprintf("/api/v1/sources/%d/token", src.ID), standAnalyst, "", 404)
+	})
+}
