@@ -300,6 +300,30 @@ func TestFraudPages(t *testing.T) {
 		if n := cascadia.Query(doc, cascadia.MustCompile(`script`)); n != nil && strings.Contains(textOf(n), "alert(1)") {
 			t.Error("the narrative's script reached the page as a script")
 		}
+		_, doc = staff.get("/")
+		if cascadia.Query(doc, cascadia.MustCompile(`#fraud-dash canvas#fraud-dash-chart[data-chart=bar]`)) == nil || cascadia.Query(doc, cascadia.MustCompile(`script#fraud-dash-data`)) == nil {
+			t.Error("dashboard lacks the fraud chart")
+		}
+		for _, path := range []string{"/fraud/reports", "/fraud/reports/1", "/fraud/subjects/1", "/fraud/figures", "/fraud/import", "/fraud/reports/new"} {
+			if status, _ := staff.get(path); status != 200 {
+				t.Errorf("analyst GET %s = %d", path, status)
+			}
+		}
+		if status, _ := staff.get("/fraud/privacy"); status != 403 {
+			t.Errorf("analyst GET /fraud/privacy = %d, want 403", status)
+		}
+		admin := e.browser(t)
+		admin.login("admin@demo.bulwark.vn", e.accounts["admin@demo.bulwark.vn"].Password)
+		for _, path := range []string{"/fraud/privacy", "/fraud/settings"} {
+			if status, _ := admin.get(path); status != 200 {
+				t.Errorf("admin GET %s = %d", path, status)
+			}
+		}
+		_, doc = admin.get("/fraud/privacy")
+		status, doc = admin.postDoc("/fraud/privacy", url.Values{"csrf": {csrfOf(doc)}, "reporter": {"0977 000 111"}, "action": {"export"}})
+		if n := cascadia.Query(doc, cascadia.MustCompile(`#export-result`)); status != 200 || n == nil || !strings.Contains(textOf(n), "Lê Văn Tâm") {
+			t.Errorf("admin export = %d", status)
+		}
 		liaison := e.browser(t)
 		liaison.login(vtlLiaison, e.accounts[vtlLiaison].Password)
 		resp, _ := liaison.c.Get(e.srv.URL + "/fraud")
