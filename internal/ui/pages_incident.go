@@ -160,7 +160,7 @@ func (h *Handler) localTime(field, s string) (time.Time, error) {
 	return time.Time{}, errs.Field(field, "must be a date and time")
 }
 
-func (h *Handler) agencyChoices(r *http.Request) []agency.Agency {
+func (h *Handler) incidentAgencies(r *http.Request) []agency.Agency {
 	list, _, _ := h.agencies.ListAgencies(r.Context(), agency.AgencyFilter{Limit: 1000})
 	return list
 }
@@ -188,7 +188,7 @@ func (h *Handler) incidentFormPage(r *http.Request, p Page, in incident.Input, i
 		det = in.DetectedAt.In(h.incidents.Location()).Format("2006-01-02T15:04")
 	}
 	return incidentForm{Page: p, In: in, DetectedAt: det, ID: id, Categories: incident.Taxonomy, Severities: incident.Severities,
-		TLPs: access.TLPs, PAPs: incident.PAPs, Effects: incident.Effects, Playbooks: pbs, Agencies: h.agencyChoices(r), Levels: []int{0, 1, 2, 3, 4, 5}}
+		TLPs: access.TLPs, PAPs: incident.PAPs, Effects: incident.Effects, Playbooks: pbs, Agencies: h.incidentAgencies(r), Levels: []int{0, 1, 2, 3, 4, 5}}
 }
 
 func (h *Handler) incidentInput(r *http.Request) (incident.Input, error) {
@@ -275,7 +275,7 @@ func (h *Handler) incidentList(w http.ResponseWriter, r *http.Request) error {
 	p := h.page(r, "", "incidents")
 	p.Title = p.L.T("inc.list_title")
 	f, keep, err := h.listFilter(r)
-	data := incidentListPage{Page: p, F: keep, Statuses: incident.Statuses, Severities: incident.Severities, Classes: classes(), Agencies: h.agencyChoices(r)}
+	data := incidentListPage{Page: p, F: keep, Statuses: incident.Statuses, Severities: incident.Severities, Classes: classes(), Agencies: h.incidentAgencies(r)}
 	if err == nil {
 		f.Limit, f.Offset = pageSize, offsetOf(r)
 		data.Items, data.Total, err = h.incidents.List(r.Context(), f)
@@ -541,7 +541,7 @@ func (h *Handler) renderIncident(w http.ResponseWriter, r *http.Request, u *acce
 		d.Journal = append(d.Journal, line)
 	}
 	if d.Perm.Coordinate {
-		d.Agencies = h.agencyChoices(r)
+		d.Agencies = h.incidentAgencies(r)
 	}
 	return h.render(w, status, "incident", d)
 }
