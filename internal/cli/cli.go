@@ -48,6 +48,7 @@ func commands() []command {
 		{"bench", "measure detection: events/s per core, latency to stored alert, memory per indicator, against sigma-go and a JSON parse floor", runBench},
 		{"import", "import indicators: import --format stix|misp|misp-feed|csv|plain FILE_OR_URL", runImport},
 		{"export", "export indicators: export --format stix|misp|csv|plain|rpz|firewall [--out FILE]", runExport},
+		{"fraud", "online fraud: fraud import FILE.csv | fraud anonymise | fraud blocklist rpz|domains|phones|accounts", runFraud},
 		{"vulns", "vulnerability catalogue: vulns import [--kind nvd|kev] FILE_OR_URL (NVD CVE JSON 2.0 or CISA KEV)", runVulns},
 		{"version", "print the version", func(_ context.Context, e cmdEnv, _ []string) error {
 			fmt.Fprintln(e.stdout, "bulwark", Version)

@@ -2,8 +2,10 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -106,4 +108,66 @@ func (a *App) runFraudJobs(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// runFraud is the fraud command:
+//
+//	bulwark fraud import FILE.csv   file one report per row (as the system),
+//	                                with progress on stderr and a line per refused row
+//	bulwark fraud anonymise         apply the retention period now
+//	bulwark fraud blocklist KIND    print a blocklist (rpz, domains, phones, accounts)
+func runFraud(ctx context.Context, e cmdEnv, args []string) error {
+	var c Config
+	fs := flag.NewFlagSet("fraud", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	storageFlags(fs, &c)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	rest := fs.Args()
+	if len(rest) == 0 {
+		return usageErr("fraud import FILE.csv | fraud anonymise | fraud blocklist rpz|domains|phones|accounts")
+	}
+	app, err := openApp(ctx, e, c)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	sys := system(ctx)
+	switch {
+	case rest[0] == "import" && len(rest) == 2:
+		f, err := os.Open(rest[1])
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		start := time.Now()
+		res, err := app.Fraud.ImportCSV(sys, f, func(done int) {
+			if done%500 == 0 {
+				fmt.Fprintf(e.stderr, "%d rows read (%.0f rows/s)\n", done, float64(done)/time.Since(start).Seconds())
+			}
+		})
+		for _, r := range res.Rows {
+			if !r.OK {
+				fmt.Fprintf(e.stderr, "line %d: %s: %s\n", r.Line, r.Field, r.Error)
+			}
+		}
+		fmt.Fprintf(e.stdout, "%d imported, %d refused\n", res.Imported, res.Failed)
+		return err
+	case rest[0] == "anonymise" && len(rest) == 1:
+		n, err := app.Fraud.Anonymise(sys)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "%d reports anonymised\n", n)
+		return nil
+	case rest[0] == "blocklist" && len(rest) == 2:
+		b, err := app.Fraud.Blocklist(sys, rest[1])
+		if err != nil {
+			return err
+		}
+		_, err = e.stdout.Write(b.Body)
+		return err
+	}
+	return usageErr("fraud import FILE.csv | fraud anonymise | fraud blocklist rpz|domains|phones|accounts")
 }

@@ -370,3 +370,27 @@ func textOf(n *htmlNode) string {
 	walk(n)
 	return strings.TrimSpace(sb.String())
 }
+
+// TestFraudCommand imports a CSV from the command line, then prints the
+// phones blocklist.
+func TestFraudCommand(t *testing.T) {
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "reported.csv")
+	if err := os.WriteFile(csv, []byte("kind,value,channel\nphone,0912 345 678,call\nphone,abc,call\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if code := Run(context.Background(), []string{"fraud", "--data", dir, "import", csv}, nil, &out, &errb); code != 0 {
+		t.Fatalf("fraud import = %d: %s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), "1 imported, 1 refused") || !strings.Contains(errb.String(), "line 3: value:") {
+		t.Errorf("import output %q, stderr %q", out.String(), errb.String())
+	}
+	out.Reset()
+	if code := Run(context.Background(), []string{"fraud", "--data", dir, "blocklist", "phones"}, nil, &out, &errb); code != 0 || !strings.HasPrefix(out.String(), "phone_e164,reports,confirmed_at") {
+		t.Errorf("fraud blocklist = %d %q %s", code, out.String(), errb.String())
+	}
+	if code := Run(context.Background(), []string{"fraud", "--data", dir, "bogus"}, nil, &out, &errb); code != 2 {
+		t.Errorf("fraud bogus = %d, want 2", code)
+	}
+}
