@@ -201,3 +201,30 @@ func attrOf(t *testing.T, ctx context.Context, css, name string) string {
 func seedDemoIncidents(ctx context.Context, e *Env) error {
 	return demo.SeedIncidents(ctx, e.App.Incidents, e.App.Agencies, e.App.Auth)
 }
+
+// TestIncidentAdminScreenshots renders the admin and figures pages of the
+// incident capability on a desktop, in Vietnamese and in English.
+func TestIncidentAdminScreenshots(t *testing.T) {
+	e := Start(t)
+	sys := access.With(context.Background(), access.SystemPrincipal())
+	if err := seedDemoIncidents(sys, e); err != nil {
+		t.Fatal(err)
+	}
+	ctx := Browser(t, false)
+	e.Login(t, ctx, "admin@demo.bulwark.vn")
+	for _, p := range []struct{ path, name string }{
+		{"/", "dashboard"}, {"/playbooks", "playbooks"}, {"/incident-rules", "rules"}, {"/incident-figures", "figures"}, {"/notifications", "notifications"},
+	} {
+		Step(t, ctx, p.name, chromedp.Navigate(e.URL+p.path), chromedp.WaitVisible(chromedp.CSS("main")))
+		Shot(t, ctx, p.name)
+	}
+	Step(t, ctx, "figures chart", chromedp.Navigate(e.URL+"/incident-figures"),
+		chromedp.Poll[chromedp.Void](`document.querySelector("canvas#month-chart[data-drawn]") !== null`))
+	Shot(t, ctx, "figures-chart")
+	Step(t, ctx, "english", chromedp.Navigate(e.URL+"/incidents/1"), chromedp.WaitVisible(chromedp.ID("inc-ref")),
+		chromedp.Click(chromedp.ID("lang-switch")), chromedp.WaitVisible(chromedp.ID("inc-ref")))
+	if h := Text(t, ctx, "#tasks h2"); h != "Tasks" {
+		t.Errorf("English heading = %q", h)
+	}
+	Shot(t, ctx, "incident-en")
+}

@@ -54,21 +54,21 @@ func (h *Handler) incidentRoutes(handle func(string, handlerFunc)) {
 	handle("POST /incidents/{id}/checklist/{cid}", h.incidentCheck)
 	handle("POST /incidents/{id}/merge", h.incidentMerge)
 	handle("POST /incidents/{id}/links", h.incidentLink)
-	handle("GET /incidents/{id}/reports/new", h.reportNew)
-	handle("POST /incidents/{id}/reports", h.reportCreate)
-	handle("GET /incidents/{id}/reports/{rid}", h.reportShow)
-	handle("GET /incidents/{id}/reports/{rid}/pdf", h.reportPDF)
-	handle("POST /incidents/{id}/reports/{rid}/document", h.reportUpload)
-	handle("GET /incidents/{id}/reports/{rid}/document", h.reportDocument)
-	handle("POST /tasks/{id}", h.taskUpdate)
-	handle("GET /tasks", h.taskList)
-	handle("GET /incident-rules", h.ruleList)
-	handle("POST /incident-rules/{code}", h.ruleUpdate)
-	handle("GET /playbooks", h.playbookList)
-	handle("POST /playbooks/{code}", h.playbookSave)
-	handle("GET /incident-figures", h.figuresPage)
-	handle("GET /notifications", h.notificationsPage)
-	handle("POST /webhooks", h.webhookCreate)
+	handle("GET /incidents/{id}/reports/new", h.incReportNew)
+	handle("POST /incidents/{id}/reports", h.incReportCreate)
+	handle("GET /incidents/{id}/reports/{rid}", h.incReportShow)
+	handle("GET /incidents/{id}/reports/{rid}/pdf", h.incReportPDF)
+	handle("POST /incidents/{id}/reports/{rid}/document", h.incReportUpload)
+	handle("GET /incidents/{id}/reports/{rid}/document", h.incReportDocument)
+	handle("POST /tasks/{id}", h.incTaskUpdate)
+	handle("GET /tasks", h.incTaskList)
+	handle("GET /incident-rules", h.incRuleList)
+	handle("POST /incident-rules/{code}", h.incRuleUpdate)
+	handle("GET /playbooks", h.incPlaybookList)
+	handle("POST /playbooks/{code}", h.incPlaybookSave)
+	handle("GET /incident-figures", h.incFiguresPage)
+	handle("GET /notifications", h.incNotificationsPage)
+	handle("POST /webhooks", h.incWebhookCreate)
 }
 
 // --- streamed multipart uploads and CSRF ---
@@ -138,7 +138,7 @@ func nextFilePart(mr *multipart.Reader) (*multipart.Part, map[string]string, err
 
 func (h *Handler) incidentPath(id int64) string { return "/incidents/" + strconv.FormatInt(id, 10) }
 
-func pathInt(r *http.Request, name string) (int64, error) {
+func incPathInt(r *http.Request, name string) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
 	if err != nil || id <= 0 {
 		return 0, errs.E(errs.NotFound, "not found")
@@ -146,8 +146,8 @@ func pathInt(r *http.Request, name string) (int64, error) {
 	return id, nil
 }
 
-// localTime parses a datetime-local value in the province's zone.
-func (h *Handler) localTime(field, s string) (time.Time, error) {
+// incLocalTime parses a datetime-local value in the province's zone.
+func (h *Handler) incLocalTime(field, s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return time.Time{}, nil
@@ -166,7 +166,7 @@ func (h *Handler) incidentAgencies(r *http.Request) []agency.Agency {
 }
 
 // incidentView is an incident with what the page needs around it.
-type incidentForm struct {
+type incFormData struct {
 	Page
 	In         incident.Input
 	DetectedAt string
@@ -181,17 +181,17 @@ type incidentForm struct {
 	Levels     []int
 }
 
-func (h *Handler) incidentFormPage(r *http.Request, p Page, in incident.Input, id int64) incidentForm {
+func (h *Handler) incFormPage(r *http.Request, p Page, in incident.Input, id int64) incFormData {
 	pbs, _ := h.incidents.Playbooks(r.Context(), false)
 	det := ""
 	if !in.DetectedAt.IsZero() {
 		det = in.DetectedAt.In(h.incidents.Location()).Format("2006-01-02T15:04")
 	}
-	return incidentForm{Page: p, In: in, DetectedAt: det, ID: id, Categories: incident.Taxonomy, Severities: incident.Severities,
+	return incFormData{Page: p, In: in, DetectedAt: det, ID: id, Categories: incident.Taxonomy, Severities: incident.Severities,
 		TLPs: access.TLPs, PAPs: incident.PAPs, Effects: incident.Effects, Playbooks: pbs, Agencies: h.incidentAgencies(r), Levels: []int{0, 1, 2, 3, 4, 5}}
 }
 
-func (h *Handler) incidentInput(r *http.Request) (incident.Input, error) {
+func (h *Handler) incFormInput(r *http.Request) (incident.Input, error) {
 	if err := r.ParseForm(); err != nil {
 		return incident.Input{}, err
 	}
@@ -216,14 +216,14 @@ func (h *Handler) incidentInput(r *http.Request) (incident.Input, error) {
 			in.Participants = append(in.Participants, id)
 		}
 	}
-	det, err := h.localTime("detected_at", f.Get("detected_at"))
+	det, err := h.incLocalTime("detected_at", f.Get("detected_at"))
 	in.DetectedAt = det
 	return in, err
 }
 
 // --- list, export ---
 
-type incidentListPage struct {
+type incListData struct {
 	Page
 	Items      []incident.Incident
 	Total      int
@@ -237,16 +237,16 @@ type incidentListPage struct {
 	ExportXLSX string
 }
 
-func (h *Handler) listFilter(r *http.Request) (incident.Filter, url.Values, error) {
+func (h *Handler) incListFilter(r *http.Request) (incident.Filter, url.Values, error) {
 	q := r.URL.Query()
 	f := incident.Filter{Status: incident.Status(q.Get("status")), Severity: incident.Severity(q.Get("severity")), Category: q.Get("category"),
 		Query: q.Get("q"), Overdue: q.Get("overdue") == "1", Serious: q.Get("serious") == "1"}
 	f.AgencyID, _ = strconv.ParseInt(q.Get("agency"), 10, 64)
 	var err error
-	if f.From, err = h.localTime("from", q.Get("from")); err != nil {
+	if f.From, err = h.incLocalTime("from", q.Get("from")); err != nil {
 		return f, q, err
 	}
-	if f.To, err = h.localTime("to", q.Get("to")); err != nil {
+	if f.To, err = h.incLocalTime("to", q.Get("to")); err != nil {
 		return f, q, err
 	}
 	keep := url.Values{}
@@ -258,7 +258,7 @@ func (h *Handler) listFilter(r *http.Request) (incident.Filter, url.Values, erro
 	return f, keep, nil
 }
 
-func classes() []string {
+func incClasses() []string {
 	var out []string
 	for _, c := range incident.Taxonomy {
 		if !slices.Contains(out, c.Class) {
@@ -274,8 +274,8 @@ func (h *Handler) incidentList(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := h.page(r, "", "incidents")
 	p.Title = p.L.T("inc.list_title")
-	f, keep, err := h.listFilter(r)
-	data := incidentListPage{Page: p, F: keep, Statuses: incident.Statuses, Severities: incident.Severities, Classes: classes(), Agencies: h.incidentAgencies(r)}
+	f, keep, err := h.incListFilter(r)
+	data := incListData{Page: p, F: keep, Statuses: incident.Statuses, Severities: incident.Severities, Classes: incClasses(), Agencies: h.incidentAgencies(r)}
 	if err == nil {
 		f.Limit, f.Offset = pageSize, offsetOf(r)
 		data.Items, data.Total, err = h.incidents.List(r.Context(), f)
@@ -302,7 +302,7 @@ func (h *Handler) incidentExport(w http.ResponseWriter, r *http.Request) error {
 	if _, err := requireUser(r); err != nil {
 		return err
 	}
-	f, _, err := h.listFilter(r)
+	f, _, err := h.incListFilter(r)
 	if err != nil {
 		return err
 	}
@@ -333,20 +333,20 @@ func (h *Handler) incidentExport(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		name += ".csv"
 	}
-	attachment(w, name)
+	incAttachment(w, name)
 	_, err = w.Write(buf.Bytes())
 	return err
 }
 
-// attachment makes a response a download that is never rendered.
-func attachment(w http.ResponseWriter, name string) {
+// incAttachment makes a response a download that is never rendered.
+func incAttachment(w http.ResponseWriter, name string) {
 	ascii := strings.Map(func(r rune) rune {
 		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
 			return '_'
 		}
 		return r
 	}, name)
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, ascii, url.PathEscape(name)))
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`incAttachment; filename="%s"; filename*=UTF-8''%s`, ascii, url.PathEscape(name)))
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'")
 	w.Header().Set("Cache-Control", "no-store")
@@ -370,14 +370,14 @@ func (h *Handler) incidentNew(w http.ResponseWriter, r *http.Request) error {
 			in.Playbook, in.Category, in.Severity = got.Code, got.Category, got.Severity
 		}
 	}
-	return h.render(w, http.StatusOK, "incident_form", h.incidentFormPage(r, p, in, 0))
+	return h.render(w, http.StatusOK, "incident_form", h.incFormPage(r, p, in, 0))
 }
 
 func (h *Handler) incidentCreate(w http.ResponseWriter, r *http.Request) error {
 	if _, err := requireUser(r); err != nil {
 		return err
 	}
-	in, err := h.incidentInput(r)
+	in, err := h.incFormInput(r)
 	var inc incident.Incident
 	if err == nil {
 		inc, err = h.incidents.Create(r.Context(), in)
@@ -388,12 +388,12 @@ func (h *Handler) incidentCreate(w http.ResponseWriter, r *http.Request) error {
 		if !formError(&p, err) {
 			return err
 		}
-		return h.render(w, http.StatusBadRequest, "incident_form", h.incidentFormPage(r, p, in, 0))
+		return h.render(w, http.StatusBadRequest, "incident_form", h.incFormPage(r, p, in, 0))
 	}
 	return redirect(w, r, withFlash(h.incidentPath(inc.ID), "flash.saved"))
 }
 
-func inputOf(inc incident.Incident) incident.Input {
+func incInputOf(inc incident.Incident) incident.Input {
 	return incident.Input{Title: inc.Title, Description: inc.Description, Category: inc.Category, Severity: inc.Severity,
 		SystemLevel: inc.SystemLevel, Effects: inc.Effects, BeyondCapacity: inc.Beyond, TLP: inc.TLP, PAP: inc.PAP,
 		ReporterName: inc.ReporterName, ReporterContact: inc.ReporterContact, Operator: inc.Operator, SystemOwner: inc.SystemOwner,
@@ -414,7 +414,7 @@ func (h *Handler) incidentEdit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := h.page(r, inc.Ref, "incidents")
-	return h.render(w, http.StatusOK, "incident_form", h.incidentFormPage(r, p, inputOf(inc), id))
+	return h.render(w, http.StatusOK, "incident_form", h.incFormPage(r, p, incInputOf(inc), id))
 }
 
 func (h *Handler) incidentUpdate(w http.ResponseWriter, r *http.Request) error {
@@ -425,7 +425,7 @@ func (h *Handler) incidentUpdate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	in, err := h.incidentInput(r)
+	in, err := h.incFormInput(r)
 	if err == nil {
 		_, err = h.incidents.Update(r.Context(), id, in)
 	}
@@ -434,14 +434,14 @@ func (h *Handler) incidentUpdate(w http.ResponseWriter, r *http.Request) error {
 		if !formError(&p, err) {
 			return err
 		}
-		return h.render(w, http.StatusBadRequest, "incident_form", h.incidentFormPage(r, p, in, id))
+		return h.render(w, http.StatusBadRequest, "incident_form", h.incFormPage(r, p, in, id))
 	}
 	return redirect(w, r, withFlash(h.incidentPath(id), "flash.saved"))
 }
 
 // --- the incident page ---
 
-type incidentPage struct {
+type incPageData struct {
 	Page
 	I           incident.Incident
 	Description template.HTML
@@ -453,7 +453,7 @@ type incidentPage struct {
 	Files       []incident.File
 	Checklist   []incident.CheckItem
 	Links       []incident.Link
-	Journal     []journalLine
+	Journal     []incJournalLine
 	Deadlines   []incident.Deadline
 	Agencies    []agency.Agency
 	ReportKinds []incident.ReportKind
@@ -466,7 +466,7 @@ type incidentPage struct {
 	Class, Type string
 }
 
-type journalLine struct {
+type incJournalLine struct {
 	incident.Entry
 	HTML template.HTML
 }
@@ -480,12 +480,12 @@ func (h *Handler) incidentShow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return h.renderIncident(w, r, u, id, http.StatusOK, nil)
+	return h.incRender(w, r, u, id, http.StatusOK, nil)
 }
 
-// renderIncident shows the incident page, with a form error when one of
+// incRender shows the incident page, with a form error when one of
 // its forms was refused.
-func (h *Handler) renderIncident(w http.ResponseWriter, r *http.Request, u *access.Principal, id int64, status int, formErr error) error {
+func (h *Handler) incRender(w http.ResponseWriter, r *http.Request, u *access.Principal, id int64, status int, formErr error) error {
 	ctx := incident.WithViewScope(r.Context()) // one audited view per page
 	inc, err := h.incidents.Get(ctx, id)
 	if err != nil {
@@ -498,7 +498,7 @@ func (h *Handler) renderIncident(w http.ResponseWriter, r *http.Request, u *acce
 	if errors.Is(formErr, incident.ErrNoClosingReport) {
 		p.Error = p.L.T("inc.err_no_closing_report")
 	}
-	d := incidentPage{Page: p, I: inc, Description: incident.RenderMarkdown(inc.Description), Perm: incident.PermissionsFor(u, &inc),
+	d := incPageData{Page: p, I: inc, Description: incident.RenderMarkdown(inc.Description), Perm: incident.PermissionsFor(u, &inc),
 		Next: incident.NextStatuses(u, &inc), ReportKinds: incident.ReportKinds, TLPs: access.TLPs, TaskStatus: incident.TaskStatuses,
 		MyAgency: u.AgencyID, MaxFileMiB: h.incidents.MaxFileSize() >> 20}
 	d.Class, d.Type, _ = strings.Cut(inc.Category, "/")
@@ -534,7 +534,7 @@ func (h *Handler) renderIncident(w http.ResponseWriter, r *http.Request, u *acce
 		return err
 	}
 	for i := len(j) - 1; i >= 0; i-- { // newest first
-		line := journalLine{Entry: j[i]}
+		line := incJournalLine{Entry: j[i]}
 		if j[i].Kind == incident.JournalComment {
 			line.HTML = incident.RenderMarkdown(j[i].Body)
 		}
@@ -546,9 +546,9 @@ func (h *Handler) renderIncident(w http.ResponseWriter, r *http.Request, u *acce
 	return h.render(w, status, "incident", d)
 }
 
-// back returns to the incident page after a form, or shows it again with
+// incBack returns to the incident page after a form, or shows it again with
 // the form's error.
-func (h *Handler) back(w http.ResponseWriter, r *http.Request, id int64, err error, flash string) error {
+func (h *Handler) incBack(w http.ResponseWriter, r *http.Request, id int64, err error, flash string) error {
 	if err == nil {
 		return redirect(w, r, withFlash(h.incidentPath(id), flash))
 	}
@@ -560,10 +560,10 @@ func (h *Handler) back(w http.ResponseWriter, r *http.Request, id int64, err err
 	if uerr != nil {
 		return uerr
 	}
-	return h.renderIncident(w, r, u, id, statusOf(k), err)
+	return h.incRender(w, r, u, id, incStatusOf(k), err)
 }
 
-func statusOf(k errs.Kind) int {
+func incStatusOf(k errs.Kind) int {
 	switch k {
 	case errs.Conflict:
 		return http.StatusConflict
@@ -582,7 +582,7 @@ func (h *Handler) incidentStatus(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	_, err = h.incidents.Transition(r.Context(), id, incident.Status(r.PostFormValue("status")), r.PostFormValue("note"))
-	return h.back(w, r, id, err, "flash.saved")
+	return h.incBack(w, r, id, err, "flash.saved")
 }
 
 func (h *Handler) incidentAddTask(w http.ResponseWriter, r *http.Request) error {
@@ -595,17 +595,17 @@ func (h *Handler) incidentAddTask(w http.ResponseWriter, r *http.Request) error 
 	}
 	in := incident.TaskInput{Title: r.PostFormValue("title"), Description: r.PostFormValue("description")}
 	in.AgencyID, _ = strconv.ParseInt(r.PostFormValue("agency_id"), 10, 64)
-	due, err := h.localTime("due_at", r.PostFormValue("due_at"))
+	due, err := h.incLocalTime("due_at", r.PostFormValue("due_at"))
 	if err == nil {
 		if !due.IsZero() {
 			in.DueAt = &due
 		}
 		_, err = h.incidents.AddTask(r.Context(), id, in)
 	}
-	return h.back(w, r, id, err, "flash.saved")
+	return h.incBack(w, r, id, err, "flash.saved")
 }
 
-func (h *Handler) taskUpdate(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) incTaskUpdate(w http.ResponseWriter, r *http.Request) error {
 	if _, err := requireUser(r); err != nil {
 		return err
 	}
@@ -614,9 +614,9 @@ func (h *Handler) taskUpdate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	t, err := h.incidents.UpdateTask(r.Context(), tid, incident.TaskUpdate{Status: incident.TaskStatus(r.PostFormValue("status")), Result: r.PostFormValue("result")})
-	back := formInt(r, "incident_id")
-	if err != nil && back > 0 {
-		return h.back(w, r, back, err, "")
+	incBack := formInt(r, "incident_id")
+	if err != nil && incBack > 0 {
+		return h.incBack(w, r, incBack, err, "")
 	}
 	if err != nil {
 		return err
@@ -633,7 +633,7 @@ func (h *Handler) incidentComment(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	_, err = h.incidents.Comment(r.Context(), id, r.PostFormValue("body"))
-	return h.back(w, r, id, err, "flash.saved")
+	return h.incBack(w, r, id, err, "flash.saved")
 }
 
 func (h *Handler) incidentAddObservable(w http.ResponseWriter, r *http.Request) error {
@@ -646,7 +646,7 @@ func (h *Handler) incidentAddObservable(w http.ResponseWriter, r *http.Request) 
 	}
 	_, err = h.incidents.AddObservable(r.Context(), id, incident.ObservableInput{Type: r.PostFormValue("type"), Value: r.PostFormValue("value"),
 		TLP: access.TLP(r.PostFormValue("tlp")), IsIndicator: r.PostFormValue("is_indicator") == "1", Note: r.PostFormValue("note")})
-	return h.back(w, r, id, err, "flash.saved")
+	return h.incBack(w, r, id, err, "flash.saved")
 }
 
 func (h *Handler) incidentIndicator(w http.ResponseWriter, r *http.Request) error {
@@ -657,12 +657,12 @@ func (h *Handler) incidentIndicator(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	oid, err := pathInt(r, "oid")
+	oid, err := incPathInt(r, "oid")
 	if err != nil {
 		return err
 	}
 	_, err = h.incidents.SetIndicator(r.Context(), id, oid, r.PostFormValue("is_indicator") == "1")
-	return h.back(w, r, id, err, "flash.saved")
+	return h.incBack(w, r, id, err, "flash.saved")
 }
 
 func (h *Handler) incidentUpload(w http.ResponseWriter, r *http.Request) error {
@@ -675,20 +675,20 @@ func (h *Handler) incidentUpload(w http.ResponseWriter, r *http.Request) error {
 	}
 	mr, err := multipartFrom(r)
 	if err != nil {
-		return h.back(w, r, id, err, "")
+		return h.incBack(w, r, id, err, "")
 	}
 	part, fields, err := nextFilePart(mr)
 	if err == nil {
 		_, err = h.incidents.AddFile(r.Context(), id, part.FileName(), part.Header.Get("Content-Type"), fields["note"], part)
 	}
 	if errs.KindOf(err) == errs.Internal {
-		err = uploadErr(err)
+		err = incUploadErr(err)
 	}
-	return h.back(w, r, id, err, "flash.uploaded")
+	return h.incBack(w, r, id, err, "flash.uploaded")
 }
 
-// uploadErr turns the route's body limit into the size error.
-func uploadErr(err error) error {
+// incUploadErr turns the route's body limit into the size error.
+func incUploadErr(err error) error {
 	var mbe *http.MaxBytesError
 	if err != nil && errors.As(err, &mbe) {
 		return errs.E(errs.TooLarge, "the file is larger than the limit of %d bytes", mbe.Limit)
@@ -704,7 +704,7 @@ func (h *Handler) incidentDownload(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	fid, err := pathInt(r, "fid")
+	fid, err := incPathInt(r, "fid")
 	if err != nil {
 		return err
 	}
@@ -715,7 +715,7 @@ func (h *Handler) incidentDownload(w http.ResponseWriter, r *http.Request) error
 	defer rc.Close()
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("Content-Length", strconv.FormatInt(f.Size, 10))
-	attachment(w, f.Name)
+	incAttachment(w, f.Name)
 	_, err = io.Copy(w, rc)
 	return err
 }
@@ -728,15 +728,15 @@ func (h *Handler) incidentCheck(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	cid, err := pathInt(r, "cid")
+	cid, err := incPathInt(r, "cid")
 	if err != nil {
 		return err
 	}
 	err = h.incidents.CheckItemDone(r.Context(), id, cid, r.PostFormValue("done") == "1")
-	return h.back(w, r, id, err, "flash.saved")
+	return h.incBack(w, r, id, err, "flash.saved")
 }
 
-func (h *Handler) otherRef(r *http.Request, field string) (int64, error) {
+func (h *Handler) incOtherRef(r *http.Request, field string) (int64, error) {
 	ref := strings.TrimSpace(r.PostFormValue(field))
 	if ref == "" {
 		return 0, errs.Field(field, "give the other incident's reference, e.g. SC-2026-0001")
@@ -756,11 +756,11 @@ func (h *Handler) incidentMerge(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	into, err := h.otherRef(r, "into_ref")
+	into, err := h.incOtherRef(r, "into_ref")
 	if err == nil {
 		_, err = h.incidents.Merge(r.Context(), id, into, r.PostFormValue("note"))
 	}
-	return h.back(w, r, id, err, "flash.saved")
+	return h.incBack(w, r, id, err, "flash.saved")
 }
 
 func (h *Handler) incidentLink(w http.ResponseWriter, r *http.Request) error {
@@ -771,16 +771,16 @@ func (h *Handler) incidentLink(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	other, err := h.otherRef(r, "other_ref")
+	other, err := h.incOtherRef(r, "other_ref")
 	if err == nil {
 		err = h.incidents.LinkIncidents(r.Context(), id, other, r.PostFormValue("note"))
 	}
-	return h.back(w, r, id, err, "flash.saved")
+	return h.incBack(w, r, id, err, "flash.saved")
 }
 
 // --- reports ---
 
-type reportFormPage struct {
+type incReportFormData struct {
 	Page
 	I        incident.Incident
 	R        incident.ReportInput
@@ -789,7 +789,7 @@ type reportFormPage struct {
 	TitleVI  string
 }
 
-func (h *Handler) reportNew(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) incReportNew(w http.ResponseWriter, r *http.Request) error {
 	if _, err := requireUser(r); err != nil {
 		return err
 	}
@@ -812,19 +812,19 @@ func (h *Handler) reportNew(w http.ResponseWriter, r *http.Request) error {
 	if u := access.From(r.Context()); u != nil {
 		d.Signer = u.Name
 	}
-	return h.render(w, http.StatusOK, "incident_report_form", h.reportForm(r, inc, d))
+	return h.render(w, http.StatusOK, "incident_report_form", h.incReportForm(r, inc, d))
 }
 
-func (h *Handler) reportForm(r *http.Request, inc incident.Incident, d incident.ReportInput) reportFormPage {
+func (h *Handler) incReportForm(r *http.Request, inc incident.Incident, d incident.ReportInput) incReportFormData {
 	p := h.page(r, inc.Ref, "incidents")
 	det := ""
 	if d.DetectedAt != nil {
 		det = d.DetectedAt.In(h.incidents.Location()).Format("2006-01-02T15:04")
 	}
-	return reportFormPage{Page: p, I: inc, R: d, Detected: det, Kinds: incident.ReportKinds, TitleVI: incident.ReportTitleVI[d.Kind]}
+	return incReportFormData{Page: p, I: inc, R: d, Detected: det, Kinds: incident.ReportKinds, TitleVI: incident.ReportTitleVI[d.Kind]}
 }
 
-func (h *Handler) reportCreate(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) incReportCreate(w http.ResponseWriter, r *http.Request) error {
 	if _, err := requireUser(r); err != nil {
 		return err
 	}
@@ -838,7 +838,7 @@ func (h *Handler) reportCreate(w http.ResponseWriter, r *http.Request) error {
 		SystemOwner: f("system_owner"), IncidentType: f("incident_type"), Symptoms: f("symptoms"), Harm: f("harm"), Spread: f("spread"),
 		Impact: f("impact"), Provider: f("provider"), Measures: f("measures"), Helpers: f("helpers"), Results: f("results"),
 		Recommendations: f("recommendations"), Signer: f("signer"), SignerTitle: f("signer_title"), SignedOn: f("signed_on")}
-	det, err := h.localTime("detected_at", f("detected_at"))
+	det, err := h.incLocalTime("detected_at", f("detected_at"))
 	var rep incident.Report
 	if err == nil {
 		if !det.IsZero() {
@@ -851,7 +851,7 @@ func (h *Handler) reportCreate(w http.ResponseWriter, r *http.Request) error {
 		if gerr != nil {
 			return gerr
 		}
-		d := h.reportForm(r, inc, in)
+		d := h.incReportForm(r, inc, in)
 		if !formError(&d.Page, err) {
 			return err
 		}
@@ -860,7 +860,7 @@ func (h *Handler) reportCreate(w http.ResponseWriter, r *http.Request) error {
 	return redirect(w, r, withFlash(fmt.Sprintf("/incidents/%d/reports/%d", id, rep.ID), "flash.saved"))
 }
 
-type reportPage struct {
+type incReportData struct {
 	Page
 	I       incident.Incident
 	R       incident.Report
@@ -869,7 +869,7 @@ type reportPage struct {
 	Perm    incident.Permissions
 }
 
-func (h *Handler) reportOf(r *http.Request) (incident.Incident, incident.Report, error) {
+func (h *Handler) incReportOf(r *http.Request) (incident.Incident, incident.Report, error) {
 	if _, err := requireUser(r); err != nil {
 		return incident.Incident{}, incident.Report{}, err
 	}
@@ -877,15 +877,15 @@ func (h *Handler) reportOf(r *http.Request) (incident.Incident, incident.Report,
 	if err != nil {
 		return incident.Incident{}, incident.Report{}, err
 	}
-	rid, err := pathInt(r, "rid")
+	rid, err := incPathInt(r, "rid")
 	if err != nil {
 		return incident.Incident{}, incident.Report{}, err
 	}
 	return h.incidents.Report(r.Context(), id, rid)
 }
 
-func (h *Handler) reportShow(w http.ResponseWriter, r *http.Request) error {
-	inc, rep, err := h.reportOf(r)
+func (h *Handler) incReportShow(w http.ResponseWriter, r *http.Request) error {
+	inc, rep, err := h.incReportOf(r)
 	if err != nil {
 		return err
 	}
@@ -894,12 +894,12 @@ func (h *Handler) reportShow(w http.ResponseWriter, r *http.Request) error {
 	if t, err := time.Parse("2006-01-02", rep.SignedOn); err == nil {
 		signed = fmt.Sprintf("ngày %d tháng %d năm %d", t.Day(), int(t.Month()), t.Year())
 	}
-	return h.render(w, http.StatusOK, "incident_report", reportPage{Page: p, I: inc, R: rep, TitleVI: incident.ReportTitleVI[rep.Kind],
+	return h.render(w, http.StatusOK, "incident_report", incReportData{Page: p, I: inc, R: rep, TitleVI: incident.ReportTitleVI[rep.Kind],
 		Signed: signed, Perm: incident.PermissionsFor(access.From(r.Context()), &inc)})
 }
 
-func (h *Handler) reportPDF(w http.ResponseWriter, r *http.Request) error {
-	inc, rep, err := h.reportOf(r)
+func (h *Handler) incReportPDF(w http.ResponseWriter, r *http.Request) error {
+	inc, rep, err := h.incReportOf(r)
 	if err != nil {
 		return err
 	}
@@ -908,12 +908,12 @@ func (h *Handler) reportPDF(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/pdf")
-	attachment(w, fmt.Sprintf("%s-%s-%d.pdf", inc.Ref, rep.Kind, rep.ID))
+	incAttachment(w, fmt.Sprintf("%s-%s-%d.pdf", inc.Ref, rep.Kind, rep.ID))
 	_, err = w.Write(buf.Bytes())
 	return err
 }
 
-func (h *Handler) reportUpload(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) incReportUpload(w http.ResponseWriter, r *http.Request) error {
 	if _, err := requireUser(r); err != nil {
 		return err
 	}
@@ -921,7 +921,7 @@ func (h *Handler) reportUpload(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rid, err := pathInt(r, "rid")
+	rid, err := incPathInt(r, "rid")
 	if err != nil {
 		return err
 	}
@@ -934,12 +934,12 @@ func (h *Handler) reportUpload(w http.ResponseWriter, r *http.Request) error {
 		_, err = h.incidents.AttachDocument(r.Context(), id, rid, part.FileName(), part)
 	}
 	if err != nil {
-		return uploadErr(err)
+		return incUploadErr(err)
 	}
 	return redirect(w, r, withFlash(fmt.Sprintf("/incidents/%d/reports/%d", id, rid), "flash.uploaded"))
 }
 
-func (h *Handler) reportDocument(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) incReportDocument(w http.ResponseWriter, r *http.Request) error {
 	if _, err := requireUser(r); err != nil {
 		return err
 	}
@@ -947,7 +947,7 @@ func (h *Handler) reportDocument(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rid, err := pathInt(r, "rid")
+	rid, err := incPathInt(r, "rid")
 	if err != nil {
 		return err
 	}
@@ -958,21 +958,21 @@ func (h *Handler) reportDocument(w http.ResponseWriter, r *http.Request) error {
 	defer rc.Close()
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("Content-Length", strconv.FormatInt(rep.DocumentSize, 10))
-	attachment(w, rep.DocumentName)
+	incAttachment(w, rep.DocumentName)
 	_, err = io.Copy(w, rc)
 	return err
 }
 
 // --- tasks, rules, playbooks, figures, notifications ---
 
-type taskListPage struct {
+type incTasksData struct {
 	Page
 	Tasks  []incident.Task
 	Status string
 	Pager  pager
 }
 
-func (h *Handler) taskList(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) incTaskList(w http.ResponseWriter, r *http.Request) error {
 	if _, err := requireUser(r); err != nil {
 		return err
 	}
@@ -984,16 +984,16 @@ func (h *Handler) taskList(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := h.page(r, "", "incidents")
 	p.Title = p.L.T("inc.tasks_title")
-	return h.render(w, http.StatusOK, "incident_tasks", taskListPage{Page: p, Tasks: list, Status: st,
+	return h.render(w, http.StatusOK, "incident_tasks", incTasksData{Page: p, Tasks: list, Status: st,
 		Pager: pager{Total: total, Offset: off, Limit: pageSize, Base: "/tasks?" + url.Values{"status": {st}}.Encode()}})
 }
 
-type rulesPage struct {
+type incRulesData struct {
 	Page
 	Rules []incident.Rule
 }
 
-func (h *Handler) ruleList(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) incRuleList(w http.ResponseWriter, r *http.Request) error {
 	if _, err := requireUser(r); err != nil {
 		return err
 	}
@@ -1003,10 +1003,10 @@ func (h *Handler) ruleList(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := h.page(r, "", "incidents")
 	p.Title = p.L.T("inc.rules_title")
-	return h.render(w, http.StatusOK, "incident_rules", rulesPage{Page: p, Rules: rules})
+	return h.render(w, http.StatusOK, "incident_rules", incRulesData{Page: p, Rules: rules})
 }
 
-func (h *Handler) ruleUpdate(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) incRuleUpdate(w http.ResponseWriter, r *http.Request) error {
 	if _, err := requireUser(r); err != nil {
 		return err
 	}
@@ -1020,15 +1020,15 @@ func (h *Handler) ruleUpdate(w http.ResponseWriter, r *http.Request) error {
 	return redirect(w, r, withFlash("/incident-rules", "flash.saved"))
 }
 
-type playbooksPage struct {
+type incPlaybooksData struct {
 	Page
 	Playbooks  []incident.Playbook
 	Categories []incident.Category
 	Severities []incident.Severity
 }
 
-// pbEdit is the data of a playbook's edit fields.
-type pbEdit struct {
+// incPBEdit is the data of a playbook's edit fields.
+type incPBEdit struct {
 	L          i18n.Lang
 	PB         incident.Playbook
 	Categories []incident.Category
@@ -1037,22 +1037,22 @@ type pbEdit struct {
 }
 
 // Edit is the data of the edit fields of pb, for the template.
-func (p playbooksPage) Edit(pb incident.Playbook) pbEdit {
-	return pbEdit{L: p.L, PB: pb, Categories: p.Categories, Severities: p.Severities, Fields: p.Fields}
+func (p incPlaybooksData) Edit(pb incident.Playbook) incPBEdit {
+	return incPBEdit{L: p.L, PB: pb, Categories: p.Categories, Severities: p.Severities, Fields: p.Fields}
 }
 
 // Blank is a new playbook, for the creation form.
-func (p playbooksPage) Blank() incident.Playbook { return incident.Playbook{Active: true} }
+func (p incPlaybooksData) Blank() incident.Playbook { return incident.Playbook{Active: true} }
 
 // TaskLines is the playbook's tasks as the edit form shows them.
-func (e pbEdit) TaskLines() string { return taskLines(e.PB.Tasks) }
+func (e incPBEdit) TaskLines() string { return pbTaskLines(e.PB.Tasks) }
 
 // ChecklistLines is the checklist, one item per line.
-func (e pbEdit) ChecklistLines() string { return strings.Join(e.PB.Checklist, "\n") }
+func (e incPBEdit) ChecklistLines() string { return strings.Join(e.PB.Checklist, "\n") }
 
-// taskLines writes tasks one per line: "owner|hours|title" or
+// pbTaskLines writes tasks one per line: "owner|hours|title" or
 // "lead|hours|title".
-func taskLines(ts []incident.PlaybookTask) string {
+func pbTaskLines(ts []incident.PlaybookTask) string {
 	var b strings.Builder
 	for _, t := range ts {
 		fmt.Fprintf(&b, "%s|%d|%s\n", t.Agency, t.DueHours, t.Title)
@@ -1060,7 +1060,7 @@ func taskLines(ts []incident.PlaybookTask) string {
 	return b.String()
 }
 
-func parseTaskLines(s string) ([]incident.PlaybookTask, error) {
+func pbParseTaskLines(s string) ([]incident.PlaybookTask, error) {
 	var out []incident.PlaybookTask
 	for i, line := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
 		line = strings.TrimSpace(line)
@@ -1083,7 +1083,7 @@ func parseTaskLines(s string) ([]incident.PlaybookTask, error) {
 	return out, nil
 }
 
-func parseLines(s string) []string {
+func incLines(s string) []string {
 	var out []string
 	for _, line := range strings.Split(s, "\n") {
 		if line = strings.TrimSpace(line); line != "" && len(out) < 51 {
@@ -1093,7 +1093,7 @@ func parseLines(s string) []string {
 	return out
 }
 
-func (h *Handler) playbookSave(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) incPlaybookSave(w http.ResponseWriter, r *http.Request) error {
 	if _, err := requireUser(r); err != nil {
 		return err
 	}
@@ -1102,30 +1102,30 @@ func (h *Handler) playbookSave(w http.ResponseWriter, r *http.Request) error {
 	if code == "new" {
 		code = strings.TrimSpace(f("code"))
 	}
-	tasks, err := parseTaskLines(f("tasks"))
+	tasks, err := pbParseTaskLines(f("tasks"))
 	if err == nil {
 		_, err = h.incidents.SavePlaybook(r.Context(), incident.Playbook{Code: code, NameVI: f("name_vi"), NameEN: f("name_en"),
 			Category: f("category"), Severity: incident.Severity(f("severity")), Description: f("description"),
-			Tasks: tasks, Checklist: parseLines(f("checklist")), Active: f("active") == "1"})
+			Tasks: tasks, Checklist: incLines(f("checklist")), Active: f("active") == "1"})
 	}
 	if err != nil {
 		k := errs.KindOf(err)
 		if k != errs.Invalid && k != errs.Conflict {
 			return err
 		}
-		return h.renderPlaybooks(w, r, http.StatusBadRequest, err)
+		return h.incRenderPlaybooks(w, r, http.StatusBadRequest, err)
 	}
 	return redirect(w, r, withFlash("/playbooks#pb-"+url.PathEscape(code), "flash.saved"))
 }
 
-func (h *Handler) playbookList(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) incPlaybookList(w http.ResponseWriter, r *http.Request) error {
 	if _, err := requireUser(r); err != nil {
 		return err
 	}
-	return h.renderPlaybooks(w, r, http.StatusOK, nil)
+	return h.incRenderPlaybooks(w, r, http.StatusOK, nil)
 }
 
-func (h *Handler) renderPlaybooks(w http.ResponseWriter, r *http.Request, status int, formErr error) error {
+func (h *Handler) incRenderPlaybooks(w http.ResponseWriter, r *http.Request, status int, formErr error) error {
 	list, err := h.incidents.Playbooks(r.Context(), true)
 	if err != nil {
 		return err
@@ -1135,17 +1135,17 @@ func (h *Handler) renderPlaybooks(w http.ResponseWriter, r *http.Request, status
 	if formErr != nil {
 		formError(&p, formErr)
 	}
-	return h.render(w, status, "incident_playbooks", playbooksPage{Page: p, Playbooks: list, Categories: incident.Taxonomy, Severities: incident.Severities})
+	return h.render(w, status, "incident_playbooks", incPlaybooksData{Page: p, Playbooks: list, Categories: incident.Taxonomy, Severities: incident.Severities})
 }
 
-type figuresPage struct {
+type incFiguresData struct {
 	Page
 	F    incident.Figures
 	Year int
 	JSON template.JS
 }
 
-func (h *Handler) figuresPage(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) incFiguresPage(w http.ResponseWriter, r *http.Request) error {
 	if _, err := requireUser(r); err != nil {
 		return err
 	}
@@ -1167,10 +1167,10 @@ func (h *Handler) figuresPage(w http.ResponseWriter, r *http.Request) error {
 		s.Values = append(s.Values, c.Count)
 	}
 	b, _ := json.Marshal(s)
-	return h.render(w, http.StatusOK, "incident_figures", figuresPage{Page: p, F: f, Year: year, JSON: template.JS(b)})
+	return h.render(w, http.StatusOK, "incident_figures", incFiguresData{Page: p, F: f, Year: year, JSON: template.JS(b)})
 }
 
-type notificationsPage struct {
+type incNotificationsData struct {
 	Page
 	Webhooks   []notify.Webhook
 	Deliveries []notify.Delivery
@@ -1178,14 +1178,14 @@ type notificationsPage struct {
 	Pager      pager
 }
 
-func (h *Handler) notificationsPage(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) incNotificationsPage(w http.ResponseWriter, r *http.Request) error {
 	if _, err := requireUser(r); err != nil {
 		return err
 	}
-	return h.renderNotifications(w, r, http.StatusOK, nil, nil)
+	return h.incRenderNotifications(w, r, http.StatusOK, nil, nil)
 }
 
-func (h *Handler) renderNotifications(w http.ResponseWriter, r *http.Request, status int, created *notify.Webhook, formErr error) error {
+func (h *Handler) incRenderNotifications(w http.ResponseWriter, r *http.Request, status int, created *notify.Webhook, formErr error) error {
 	if h.notify == nil {
 		return errs.E(errs.NotFound, "notifications are not configured")
 	}
@@ -1203,11 +1203,11 @@ func (h *Handler) renderNotifications(w http.ResponseWriter, r *http.Request, st
 	if formErr != nil && !formError(&p, formErr) {
 		return formErr
 	}
-	return h.render(w, status, "incident_notifications", notificationsPage{Page: p, Webhooks: hooks, Deliveries: dl, Created: created,
+	return h.render(w, status, "incident_notifications", incNotificationsData{Page: p, Webhooks: hooks, Deliveries: dl, Created: created,
 		Pager: pager{Total: total, Offset: off, Limit: pageSize, Base: "/notifications"}})
 }
 
-func (h *Handler) webhookCreate(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) incWebhookCreate(w http.ResponseWriter, r *http.Request) error {
 	if _, err := requireUser(r); err != nil {
 		return err
 	}
@@ -1220,9 +1220,9 @@ func (h *Handler) webhookCreate(w http.ResponseWriter, r *http.Request) error {
 	}
 	hook, err := h.notify.CreateWebhook(r.Context(), r.PostFormValue("name"), r.PostFormValue("url"), events)
 	if err != nil {
-		return h.renderNotifications(w, r, http.StatusBadRequest, nil, err)
+		return h.incRenderNotifications(w, r, http.StatusBadRequest, nil, err)
 	}
-	return h.renderNotifications(w, r, http.StatusOK, &hook, nil)
+	return h.incRenderNotifications(w, r, http.StatusOK, &hook, nil)
 }
 
 // --- dashboard ---
