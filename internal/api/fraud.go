@@ -14,7 +14,7 @@ import (
 // FraudLargeBodyRoutes are the fraud routes that take files: they are
 // served with the evidence limit instead of MaxBody (see cli).
 func FraudLargeBodyRoutes() []string {
-	return []string{"POST /api/v1/public/fraud-reports/{code}/evidence"}
+	return []string{"POST /api/v1/public/fraud-reports/{code}/evidence", "POST /api/v1/fraud/reports/{id}/evidence"}
 }
 
 type fraudDecisionJSON = fraud.Decision
@@ -61,6 +61,7 @@ func (h *Handler) fraudRoutes() []Route {
 		{Method: "POST", Path: "/api/v1/fraud/reports/import", Summary: "Import reports from CSV (header kind,value[,bank,account_name,channel,scam_type,occurred_on,amount,narrative]); per-row result", Tag: tag, Response: fraud.ImportResult{}, fn: h.importFraudReports},
 		{Method: "GET", Path: "/api/v1/fraud/reports/{id}", Summary: "Get a report with its subjects and evidence", Tag: tag, Response: fraud.Report{}, fn: h.getFraudReport},
 		{Method: "GET", Path: "/api/v1/fraud/reports/{id}/reporter", Summary: "The reporter's contact (police analysts only; every view is audited)", Tag: tag, Response: fraud.Contact{}, fn: h.fraudReporter},
+		{Method: "POST", Path: "/api/v1/fraud/reports/{id}/evidence", Summary: "Add an evidence file to a report (staff who may read it; image, audio or PDF as the raw body, at most 5 MB)", Tag: tag, Query: []Param{{"filename", "string", "the file's name, for display"}}, Response: fraud.Evidence{}, Status: 201, fn: h.addFraudEvidence},
 		{Method: "GET", Path: "/api/v1/fraud/evidence/{id}", Summary: "Download an evidence file (police verifiers)", Tag: tag, fn: h.fraudEvidence},
 
 		{Method: "GET", Path: "/api/v1/fraud/subjects", Summary: "List subjects (deduplicated identifiers) with counts", Tag: tag, Query: subjectParams, Response: Page[fraud.Subject]{}, fn: h.listFraudSubjects},
@@ -179,6 +180,18 @@ func (h *Handler) fraudReporter(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, c)
+}
+
+func (h *Handler) addFraudEvidence(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	ev, err := h.fraud.AddEvidenceByID(r.Context(), id, r.URL.Query().Get("filename"), r.Body)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, ev)
 }
 
 func (h *Handler) fraudEvidence(w http.ResponseWriter, r *http.Request) error {

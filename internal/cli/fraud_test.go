@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"os"
@@ -179,6 +180,16 @@ func TestFraudAPI(t *testing.T) {
 			t.Errorf("64 MiB evidence = %d %s, want 413", resp.StatusCode, trunc(b))
 		}
 
+		if resp, b := e.raw(t, "POST", "/api/v1/fraud/reports/1/evidence?filename=rec.mp3", e.tokens[fraudAnalyst], "audio/mpeg", strings.NewReader("ID3\x03\x00\x00\x00\x00\x00\x00 recording"), nil); resp.StatusCode != 201 || !strings.Contains(string(b), `"content_type":"audio/mpeg"`) {
+			t.Errorf("staff evidence = %d %s", resp.StatusCode, b)
+		}
+		if resp, _ := e.raw(t, "POST", "/api/v1/fraud/reports/1/evidence", e.tokens[vtlLiaison], "audio/mpeg", strings.NewReader("ID3\x03"), nil); resp.StatusCode != 403 {
+			t.Errorf("liaison evidence = %d, want 403", resp.StatusCode)
+		}
+		if resp, b := e.raw(t, "GET", "/api/v1/fraud/evidence/1", e.tokens[fraudAnalyst], "", nil, nil); resp.StatusCode != 200 || resp.Header.Get("X-Content-Type-Options") != "nosniff" || len(b) == 0 {
+			t.Errorf("evidence download = %d", resp.StatusCode)
+		}
+
 		// Bad input.
 		many := make([]string, 10000)
 		for i := range many {
@@ -309,6 +320,24 @@ func TestFraudPages(t *testing.T) {
 				t.Errorf("analyst GET %s = %d", path, status)
 			}
 		}
+		// CSV import through the page: the token first, then the file, streamed.
+		_, doc = staff.get("/fraud/import")
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		_ = mw.WriteField("csrf", csrfOf(doc))
+		fw, _ := mw.CreateFormFile("file", "reported.csv")
+		fw.Write([]byte("kind,value,channel\nphone,0933 222 111,call\nphone,+84 000,call\n"))
+		mw.Close()
+		resp, err := staff.c.Post(e.srv.URL+"/fraud/import", mw.FormDataContentType(), &body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, _ = parseHTML(resp.Body)
+		resp.Body.Close()
+		if rows := cascadia.QueryAll(doc, cascadia.MustCompile(`#import-result tbody tr`)); resp.StatusCode != 200 || len(rows) != 2 ||
+			cascadia.Query(doc, cascadia.MustCompile(`#import-result tr.bad .field-error`)) == nil {
+			t.Errorf("import page = %d with %d rows", resp.StatusCode, len(rows))
+		}
 		if status, _ := staff.get("/fraud/privacy"); status != 403 {
 			t.Errorf("analyst GET /fraud/privacy = %d, want 403", status)
 		}
@@ -326,7 +355,7 @@ func TestFraudPages(t *testing.T) {
 		}
 		liaison := e.browser(t)
 		liaison.login(vtlLiaison, e.accounts[vtlLiaison].Password)
-		resp, _ := liaison.c.Get(e.srv.URL + "/fraud")
+		resp, _ = liaison.c.Get(e.srv.URL + "/fraud")
 		resp.Body.Close()
 		if resp.StatusCode != 303 || resp.Header.Get("Location") != "/fraud/referrals" {
 			t.Errorf("liaison /fraud = %d %s", resp.StatusCode, resp.Header.Get("Location"))

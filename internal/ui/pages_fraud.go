@@ -652,7 +652,7 @@ func (h *Handler) fraudImport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	part, _, err := nextFilePart(mr)
+	part, err := fraudFilePart(mr)
 	p := h.page(r, "", "fraud")
 	p.Title = p.L.T("fraud.import_title")
 	if err != nil {
@@ -903,4 +903,25 @@ func fraudVND(n int64) string {
 		return "-" + b.String()
 	}
 	return b.String()
+}
+
+// fraudFilePart skips small fields up to the "file" part, which it
+// returns unread (the CSV is streamed into the importer).
+func fraudFilePart(mr *multipart.Reader) (*multipart.Part, error) {
+	for range 32 {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, errs.Wrap(errs.Invalid, err, "the upload was cut short")
+		}
+		if part.FormName() == "file" && part.FileName() != "" {
+			return part, nil
+		}
+		if _, err := io.Copy(io.Discard, io.LimitReader(part, 4096)); err != nil {
+			return nil, errs.Wrap(errs.Invalid, err, "the upload was cut short")
+		}
+	}
+	return nil, errs.Field("file", "choose a CSV file")
 }
