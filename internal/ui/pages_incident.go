@@ -1145,6 +1145,14 @@ type incFiguresData struct {
 	JSON template.JS
 }
 
+// Hours shows a median in hours with one decimal, or a dash.
+func (d incFiguresData) Hours(h *float64) string {
+	if h == nil {
+		return "—"
+	}
+	return strconv.FormatFloat(*h, 'f', 1, 64)
+}
+
 func (h *Handler) incFiguresPage(w http.ResponseWriter, r *http.Request) error {
 	if _, err := requireUser(r); err != nil {
 		return err
