@@ -68,7 +68,7 @@ func (a *App) wireFraud() error {
 	}
 	a.Fraud = fraud.New(fraud.Deps{DB: a.DB, Audit: a.Audit, Blobs: blobs, Logger: a.Log, Now: a.now}, cfg)
 	if a.Intel != nil {
-		a.Fraud.SetSink(fraudintel.Sink{Intel: a.Intel})
+		a.Fraud.SetSink(fraudintel.Sink{Intel: a.Intel, Now: a.now})
 	}
 	return nil
 }

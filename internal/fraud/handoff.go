@@ -134,3 +134,41 @@ func (s *Service) handoffs(ctx context.Context, cond string, args ...any) ([]Han
 	}
 	return out, rows.Err()
 }
+
+// handoffIndicators lists the indicators handed over for a subject.
+func (s *Service) handoffIndicators(ctx context.Context, tx *store.Tx, subjectID int64) ([]Indicator, error) {
+	rows, err := tx.Query(ctx, `SELECT type, value, COALESCE(agency_id, 0) FROM fraud_handoffs WHERE subject_id = ? ORDER BY id`, subjectID)
+	if err != nil {
+		return nil, fmt.Errorf("hand-offs: %w", err)
+	}
+	defer rows.Close()
+	var out []Indicator
+	for rows.Next() {
+		ind := Indicator{SubjectID: subjectID, TLP: "CLEAR"}
+		if err := rows.Scan(&ind.Type, &ind.Value, &ind.AgencyID); err != nil {
+			return nil, fmt.Errorf("hand-offs: %w", err)
+		}
+		out = append(out, ind)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("hand-offs: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE fraud_handoffs SET delivered = FALSE WHERE subject_id = ?`, subjectID); err != nil {
+		return nil, fmt.Errorf("hand-offs: %w", err)
+	}
+	return out, nil
+}
+
+// withdraw takes indicators back from a sink that can; failures are
+// logged (the subject's status is what the public sees).
+func (s *Service) withdraw(ctx context.Context, inds []Indicator) {
+	w, ok := s.sink.(IndicatorWithdrawer)
+	if !ok {
+		return
+	}
+	for _, ind := range inds {
+		if err := w.WithdrawIndicator(ctx, ind); err != nil {
+			s.slog.Warn("fraud: withdraw indicator from intel", "type", ind.Type, "subject_id", ind.SubjectID, "err", err)
+		}
+	}
+}

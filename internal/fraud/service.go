@@ -40,6 +40,13 @@ type IndicatorSink interface {
 	ShareIndicator(ctx context.Context, ind Indicator) error
 }
 
+// IndicatorWithdrawer is implemented by sinks that can take indicators
+// back: when a confirmed phishing subject is cleared (a mistake, a site
+// cleaned up), its indicators stop being shared as scams.
+type IndicatorWithdrawer interface {
+	WithdrawIndicator(ctx context.Context, ind Indicator) error
+}
+
 // Config holds the tunable rules of the capability. Zero values take the
 // defaults noted on each field.
 type Config struct {

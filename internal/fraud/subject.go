@@ -210,7 +210,7 @@ func (s *Service) Decide(ctx context.Context, id int64, d Decision) (Subject, er
 		return Subject{}, errs.Field("reason", "give the reason for the decision")
 	}
 	var out Subject
-	var handoffs []Indicator
+	var handoffs, withdrawn []Indicator
 	now := s.stamp()
 	err = s.transact(ctx, func(tx *store.Tx) error {
 		sb, err := scanSubject(tx.QueryRow(ctx, `SELECT `+subjectCols+` FROM fraud_subjects WHERE id = ?`, id))
@@ -231,6 +231,11 @@ func (s *Service) Decide(ctx context.Context, id int64, d Decision) (Subject, er
 		if _, err := tx.Exec(ctx, `INSERT INTO fraud_subject_history (subject_id, at, from_status, to_status, reason, actor) VALUES (?, ?, ?, ?, ?, ?)`,
 			id, now, string(sb.Status), string(d.Status), d.Reason, p.Label()); err != nil {
 			return err
+		}
+		if sb.Status == StatusConfirmed && d.Status != StatusConfirmed && sb.Kind == KindDomain {
+			if withdrawn, err = s.handoffIndicators(ctx, tx, id); err != nil {
+				return err
+			}
 		}
 		if d.Status == StatusConfirmed {
 			switch sb.Kind {
@@ -260,6 +265,7 @@ func (s *Service) Decide(ctx context.Context, id int64, d Decision) (Subject, er
 		return Subject{}, fmt.Errorf("fraud: decide subject %d: %w", id, err)
 	}
 	s.deliver(ctx, handoffs)
+	s.withdraw(ctx, withdrawn)
 	return out, nil
 }
 

@@ -36,7 +36,7 @@ func TestConfirmedPhishingBecomesClearIndicator(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(in.Close)
-		svc := fraud.New(fraud.Deps{DB: db, Audit: audit.New(db, clock), Sink: fraudintel.Sink{Intel: in}, Now: clock}, fraud.Config{})
+		svc := fraud.New(fraud.Deps{DB: db, Audit: audit.New(db, clock), Sink: fraudintel.Sink{Intel: in, Now: clock}, Now: clock}, fraud.Config{})
 		if _, err := svc.Submit(ctx, fraud.ReportInput{Channel: fraud.ChannelSMS, ScamType: "phishing_link", Consent: true,
 			Identifiers: []fraud.Identifier{{Kind: fraud.KindURL, Value: "https://vcb-digibank-xacminh.com/dang-nhap"}}}, "192.0.2.1"); err != nil {
 			t.Fatal(err)
@@ -62,6 +62,17 @@ func TestConfirmedPhishingBecomesClearIndicator(t *testing.T) {
 		hs, err := svc.ListHandoffs(analyst, 10)
 		if err != nil || len(hs) != 2 || !hs[0].Delivered || !hs[1].Delivered {
 			t.Errorf("hand-offs = %+v, %v; want 2 delivered", hs, err)
+		}
+		// Cleared later: the fraud entries stop being active.
+		if _, err := svc.Decide(analyst, sb.ID, fraud.Decision{Status: fraud.StatusCleared, Reason: "trang đã bị gỡ, nhầm lẫn"}); err != nil {
+			t.Fatal(err)
+		}
+		if ind, err := in.Lookup(other, "domain", "vcb-digibank-xacminh.com"); err != nil || ind.Active {
+			t.Errorf("after clearing, indicator active = %v, %v; want inactive", ind.Active, err)
+		}
+		hs, err = svc.ListHandoffs(analyst, 10)
+		if err != nil || len(hs) != 2 || hs[0].Delivered {
+			t.Errorf("hand-offs after clearing = %+v, %v; want 2 not delivered", hs, err)
 		}
 	})
 }
