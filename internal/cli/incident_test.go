@@ -323,6 +323,41 @@ func TestIncidentPages(t *testing.T) {
 	if r := co.post(path+"/status", url.Values{"csrf": {csrfOf(cdoc)}, "status": {"closed"}}); r.StatusCode != http.StatusConflict {
 		t.Errorf("close without report = %d, want 409", r.StatusCode)
 	}
+	// A task for a named person of the department; a person of another
+	// agency is refused.
+	sys := access.With(context.Background(), access.SystemPrincipal())
+	analystUser, err := e.app.Auth.UserByEmail(sys, skhcn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, cdoc = co.get(path)
+	if len(queryAll(cdoc, fmt.Sprintf(`#task-assignee option[value="%d"]`, analystUser.ID))) != 1 {
+		t.Errorf("the department's analyst is not offered as assignee")
+	}
+	task := url.Values{"csrf": {csrfOf(cdoc)}, "title": {"Phân tích web shell"}, "agency_id": {strconv.FormatInt(e.agencyID(t, "SKHCN"), 10)},
+		"assignee_user_id": {strconv.FormatInt(analystUser.ID, 10)}}
+	if r := co.post(path+"/tasks", task); r.StatusCode != http.StatusSeeOther {
+		t.Errorf("assign to a person = %d", r.StatusCode)
+	}
+	task.Set("agency_id", strconv.FormatInt(e.agencyID(t, "VTL"), 10))
+	if r := co.post(path+"/tasks", task); r.StatusCode != http.StatusBadRequest {
+		t.Errorf("assign to a person of another agency = %d", r.StatusCode)
+	}
+	// The reporter edits its own comment; the previous text stays.
+	_, rdoc0 := rep.get(path)
+	rep.post(path+"/comments", url.Values{"csrf": {csrfOf(rdoc0)}, "body": {"Phát hiện web shell"}})
+	_, rdoc0 = rep.get(path)
+	forms := queryAll(rdoc0, `#journal details.j-edit form`)
+	if len(forms) != 1 {
+		t.Fatalf("%d edit forms for the reporter's own comments", len(forms))
+	}
+	if r := rep.post(attr(forms[0], "action"), url.Values{"csrf": {csrfOf(rdoc0)}, "body": {"Phát hiện hai web shell"}}); r.StatusCode != http.StatusSeeOther {
+		t.Errorf("edit comment = %d", r.StatusCode)
+	}
+	_, rdoc0 = rep.get(path)
+	if j := text(queryAll(rdoc0, "#journal .timeline")[0]); !strings.Contains(j, "Phát hiện hai web shell") || !strings.Contains(j, "Phát hiện web shell") {
+		t.Errorf("journal after edit: %s", j)
+	}
 	// The reporter files the closing report through its form.
 	_, rdoc := rep.get(path + "/reports/new?kind=closing")
 	if n := queryAll(rdoc, "#reporter_org"); len(n) != 1 || attr(n[0], "value") == "" {

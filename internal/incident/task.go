@@ -314,3 +314,42 @@ func taskTitle(s string) string {
 	}
 	return strings.TrimSpace(s)
 }
+
+// Assignee is a person a task can be assigned to.
+type Assignee struct {
+	UserID     int64  `json:"user_id"`
+	Name       string `json:"name"`
+	AgencyID   int64  `json:"agency_id"`
+	AgencyCode string `json:"agency_code"`
+}
+
+// Assignees lists the active users a task on the incident can name, by
+// agency, for the lead side that assigns tasks.
+func (s *Service) Assignees(ctx context.Context, incidentID int64) ([]Assignee, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	inc, err := s.visible(ctx, s.db, p, incidentID)
+	if err != nil {
+		return nil, s.audited(ctx, err)
+	}
+	if !CanCoordinate(p, &inc) {
+		return nil, s.log.Denied(ctx, "list people to assign", "incident", fmt.Sprint(incidentID))
+	}
+	rows, err := s.db.Query(ctx, `SELECT u.id, u.name, a.id, a.code FROM users u JOIN agencies a ON a.id = u.agency_id
+		WHERE NOT u.disabled AND a.active ORDER BY a.code, u.name LIMIT 2000`)
+	if err != nil {
+		return nil, fmt.Errorf("incident: assignees: %w", err)
+	}
+	defer rows.Close()
+	var out []Assignee
+	for rows.Next() {
+		var a Assignee
+		if err := rows.Scan(&a.UserID, &a.Name, &a.AgencyID, &a.AgencyCode); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}

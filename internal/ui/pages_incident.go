@@ -47,6 +47,7 @@ func (h *Handler) incidentRoutes(handle func(string, handlerFunc)) {
 	handle("POST /incidents/{id}/status", h.incidentStatus)
 	handle("POST /incidents/{id}/tasks", h.incidentAddTask)
 	handle("POST /incidents/{id}/comments", h.incidentComment)
+	handle("POST /incidents/{id}/comments/{jid}", h.incidentEditComment)
 	handle("POST /incidents/{id}/observables", h.incidentAddObservable)
 	handle("POST /incidents/{id}/observables/{oid}/indicator", h.incidentIndicator)
 	handle("POST /incidents/{id}/files", h.incidentUpload)
@@ -461,9 +462,11 @@ type incPageData struct {
 	TLPs        []access.TLP
 	TaskStatus  []incident.TaskStatus
 	MyAgency    int64
+	MyUser      int64
 	MaxFileMiB  int64
 	HasClosing  bool
 	Class, Type string
+	Assignees   []incident.Assignee
 }
 
 type incJournalLine struct {
@@ -500,7 +503,7 @@ func (h *Handler) incRender(w http.ResponseWriter, r *http.Request, u *access.Pr
 	}
 	d := incPageData{Page: p, I: inc, Description: incident.RenderMarkdown(inc.Description), Perm: incident.PermissionsFor(u, &inc),
 		Next: incident.NextStatuses(u, &inc), ReportKinds: incident.ReportKinds, TLPs: access.TLPs, TaskStatus: incident.TaskStatuses,
-		MyAgency: u.AgencyID, MaxFileMiB: h.incidents.MaxFileSize() >> 20}
+		MyAgency: u.AgencyID, MyUser: u.UserID, MaxFileMiB: h.incidents.MaxFileSize() >> 20}
 	d.Class, d.Type, _ = strings.Cut(inc.Category, "/")
 	for _, t := range incident.ObservableTypes {
 		d.ObsTypes = append(d.ObsTypes, string(t))
@@ -542,6 +545,9 @@ func (h *Handler) incRender(w http.ResponseWriter, r *http.Request, u *access.Pr
 	}
 	if d.Perm.Coordinate {
 		d.Agencies = h.incidentAgencies(r)
+		if d.Assignees, err = h.incidents.Assignees(ctx, id); err != nil {
+			return err
+		}
 	}
 	return h.render(w, status, "incident", d)
 }
@@ -595,6 +601,7 @@ func (h *Handler) incidentAddTask(w http.ResponseWriter, r *http.Request) error 
 	}
 	in := incident.TaskInput{Title: r.PostFormValue("title"), Description: r.PostFormValue("description")}
 	in.AgencyID, _ = strconv.ParseInt(r.PostFormValue("agency_id"), 10, 64)
+	in.AssigneeID, _ = strconv.ParseInt(r.PostFormValue("assignee_user_id"), 10, 64)
 	due, err := h.incLocalTime("due_at", r.PostFormValue("due_at"))
 	if err == nil {
 		if !due.IsZero() {
@@ -633,6 +640,22 @@ func (h *Handler) incidentComment(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	_, err = h.incidents.Comment(r.Context(), id, r.PostFormValue("body"))
+	return h.incBack(w, r, id, err, "flash.saved")
+}
+
+func (h *Handler) incidentEditComment(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	jid, err := incPathInt(r, "jid")
+	if err != nil {
+		return err
+	}
+	_, err = h.incidents.EditComment(r.Context(), id, jid, r.PostFormValue("body"))
 	return h.incBack(w, r, id, err, "flash.saved")
 }
 
