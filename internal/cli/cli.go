@@ -45,6 +45,7 @@ func commands() []command {
 		{"token", "manage API tokens: token create | list | revoke", runToken},
 		{"audit", "audit log: audit verify", runAudit},
 		{"hunt", "evaluate Sigma rules and indicators over event files, offline (exit 1 when something matched)", runHunt},
+		{"ingest", "run detection workers on the NATS JetStream event stream (BULWARK_NATS_URL)", runIngest},
 		{"bench", "measure detection: events/s per core, latency to stored alert, memory per indicator, against sigma-go and a JSON parse floor", runBench},
 		{"import", "import indicators: import --format stix|misp|misp-feed|csv|plain FILE_OR_URL", runImport},
 		{"export", "export indicators: export --format stix|misp|csv|plain|rpz|firewall [--out FILE]", runExport},
@@ -163,12 +164,12 @@ func runMigrate(ctx context.Context, e cmdEnv, args []string) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	storageFlags(fs, &c)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	sub := fs.Arg(0)
-	if sub != "up" && sub != "status" {
+	if len(args) == 0 || (args[0] != "up" && args[0] != "status") {
 		return usageErr("migrate up | migrate status")
+	}
+	// The subcommand comes first; the flags follow it.
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
 	}
 	app, err := openApp(ctx, e, c) // opening migrates
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -31,6 +32,9 @@ func TestCLIUserAndAudit(t *testing.T) {
 	st, err := runCLI(t, "", append([]string{"migrate", "status"}, common...)...)
 	if err != nil || !strings.Contains(st, "0001") || strings.Contains(st, "pending") {
 		t.Fatalf("migrate status = %q, %v", st, err)
+	}
+	if _, err := os.Stat(filepath.Join(data, "bulwark.db")); err != nil {
+		t.Fatalf("migrate did not use the --data folder: %v", err)
 	}
 	// An agency to put users in, through the service.
 	e := &testEnv{}
