@@ -8,17 +8,22 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/emersion/go-smtp"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
@@ -488,4 +493,84 @@ func TestEvidenceOnS3(t *testing.T) {
 	if obj, err := backend.HeadObject("evidence", "objects/"+f.SHA256[:2]+"/"+f.SHA256); err != nil || obj.Size != int64(len(content)) {
 		t.Errorf("S3 object: %v", err)
 	}
+}
+
+// mailbox is a real SMTP server (emersion/go-smtp) keeping what it gets.
+type mailbox struct {
+	mu   sync.Mutex
+	rcpt []string
+	data []string
+}
+
+type mailSession struct{ b *mailbox }
+
+func (b *mailbox) NewSession(*smtp.Conn) (smtp.Session, error) { return mailSession{b}, nil }
+func (s mailSession) Reset()                                   {}
+func (s mailSession) Logout() error                            { return nil }
+func (s mailSession) Mail(string, *smtp.MailOptions) error     { return nil }
+func (s mailSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.b.mu.Lock()
+	s.b.rcpt = append(s.b.rcpt, to)
+	s.b.mu.Unlock()
+	return nil
+}
+func (s mailSession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	s.b.mu.Lock()
+	s.b.data = append(s.b.data, string(b))
+	s.b.mu.Unlock()
+	return err
+}
+
+// TestIncidentNotifications: filing an incident and assigning a task send
+// e-mail through the configured SMTP server and a signed webhook, and the
+// deliveries are in the admins' log.
+func TestIncidentNotifications(t *testing.T) {
+	box := &mailbox{}
+	srv := smtp.NewServer(box)
+	srv.Domain = "localhost"
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	t.Setenv("BULWARK_SMTP_ADDR", ln.Addr().String())
+	t.Setenv("BULWARK_SMTP_STARTTLS", "false")
+	t.Setenv("BULWARK_SMTP_FROM", "bulwark@binhan.gov.vn")
+	var hooks atomic.Int32
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.Header.Get("X-Bulwark-Signature"), "sha256=") {
+			hooks.Add(1)
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(hook.Close)
+	e := newTestEnv(t, "sqlite:"+filepath.Join(t.TempDir(), "b.db"))
+	e.call(t, "POST", "/api/v1/webhooks", admin, `{"name":"SIEM","url":"`+hook.URL+`","events":["incident.created","incident.assigned"]}`, 201)
+	var inc struct {
+		ID int64 `json:"id"`
+	}
+	decodeJSON(t, e.call(t, "POST", "/api/v1/incidents", reporter, `{"title":"Tấn công DDoS","category":"availability/ddos","severity":"critical","detected_at":"`+
+		time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)+`"}`, 201), &inc)
+	e.call(t, "POST", fmt.Sprintf("/api/v1/incidents/%d/tasks", inc.ID), coord, fmt.Sprintf(`{"title":"Lọc lưu lượng","agency_id":%d}`, e.agencyID(t, "SKHCN")), 201)
+	if _, err := e.app.Dispatcher.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	box.mu.Lock()
+	rcpt, data := append([]string(nil), box.rcpt...), strings.Join(box.data, "\n")
+	box.mu.Unlock()
+	if !slices.Contains(rcpt, coord) || !slices.Contains(rcpt, skhcn) {
+		t.Errorf("e-mail went to %v; want the standing agency's coordinator and the department's analyst", rcpt)
+	}
+	if !strings.Contains(data, "Subject: =?utf-8?q?") {
+		t.Errorf("subject not encoded: %.300s", data)
+	}
+	if hooks.Load() != 2 {
+		t.Errorf("webhook called %d times, want 2", hooks.Load())
+	}
+	if b := e.call(t, "GET", "/api/v1/notifications", admin, "", 200); !strings.Contains(string(b), `"status":"sent"`) || strings.Contains(string(b), `"status":"pending"`) {
+		t.Errorf("delivery log: %s", trunc(b))
+	}
+	e.call(t, "GET", "/api/v1/notifications", coord, "", 403)
 }
