@@ -56,6 +56,7 @@ func (h *Handler) Routes() http.Handler {
 	h.sysinvRoutes(handle)
 	h.fraudRoutes(handle)
 	h.intelRoutes(handle)
+	h.directiveRoutes(handle)
 
 	handle("GET /account", h.account)
 	handle("POST /account/password", h.accountPassword)

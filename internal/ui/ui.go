@@ -27,12 +27,14 @@ import (
 	"bulwark/internal/agency"
 	"bulwark/internal/audit"
 	"bulwark/internal/auth"
+	"bulwark/internal/directive"
 	"bulwark/internal/errs"
 	"bulwark/internal/fraud"
 	"bulwark/internal/i18n"
 	"bulwark/internal/incident"
 	"bulwark/internal/intel"
 	"bulwark/internal/notify"
+	"bulwark/internal/report"
 	"bulwark/internal/store"
 	"bulwark/internal/sysinv"
 	"bulwark/internal/web"
@@ -83,6 +85,9 @@ type Handler struct {
 
 	intelSvc   *intel.Service
 	intelSpool string
+
+	directives *directive.Service
+	reports    *report.Builder
 }
 
 // Deps are the services the pages use.
@@ -102,6 +107,11 @@ type Deps struct {
 	Systems *sysinv.Service
 
 	Fraud *fraud.Service // nil leaves the fraud pages out
+
+	// Directives is the subcommittee's work; nil leaves its pages out.
+	// Reports is the annual report builder; nil leaves the report page out.
+	Directives *directive.Service
+	Reports    *report.Builder
 }
 
 // New parses every page template once and returns the handler.
@@ -119,7 +129,7 @@ func New(cfg Config, d Deps) (*Handler, error) {
 		auth: d.Auth, agencies: d.Agencies, audit: d.Audit,
 		loginLim: web.NewLimiter(6*time.Second, 10), now: now,
 		incidents: d.Incidents, notify: d.Notify, systems: d.Systems,
-		fraud: d.Fraud,
+		fraud: d.Fraud, directives: d.Directives, reports: d.Reports,
 	}, nil
 }
 
