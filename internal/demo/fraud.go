@@ -37,7 +37,7 @@ func SeedFraud(ctx context.Context, svc *fraud.Service, ag *agency.Service) erro
 	}
 	reports := []fraud.ReportInput{
 		{Channel: fraud.ChannelCall, ScamType: "impersonation_police", OccurredOn: "2026-11-10", Amount: 45_000_000,
-			Narrative: "Người gọi xưng là cán bộ Công an quận, nói tôi liên quan đường dây rửa tiền, yêu cầu chuyển tiền vào tài khoản \"tạm giữ\" để xác minh.",
+			Narrative:   "Người gọi xưng là cán bộ Công an quận, nói tôi liên quan đường dây rửa tiền, yêu cầu chuyển tiền vào tài khoản \"tạm giữ\" để xác minh.",
 			Identifiers: []fraud.Identifier{{Kind: fraud.KindPhone, Value: "0968 123 456"}, {Kind: fraud.KindAccount, Bank: "VCB", Value: "0071 0001 23456", AccountName: "Nguyen Van Hung"}},
 			Reporter:    contact("Phạm Thị Lan", "0977 111 222"), Consent: true},
 		{Channel: fraud.ChannelZalo, ScamType: "impersonation_police", OccurredOn: "2026-11-12",
