@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,7 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/andybalholm/cascadia"
+	"github.com/google/go-cmp/cmp"
 	"golang.org/x/net/html"
+
+	"bulwark/internal/access"
+	"bulwark/internal/demo"
 )
 
 // TestDirectivePages walks the subcommittee's pages as people use them:
@@ -198,6 +204,53 @@ func TestDirectivePages(t *testing.T) {
 			if code, _ := anon.get(p); code != http.StatusSeeOther {
 				t.Errorf("anonymous GET %s = %d, want 303", p, code)
 			}
+		}
+	})
+}
+
+// TestDirectiveDemo seeds the demo's subcommittee work and checks the
+// issue's three outcomes on the scorecard and the annual report page: the
+// science and technology department done on time, Viettel late, Tân Phú
+// not done (overdue).
+func TestDirectiveDemo(t *testing.T) {
+	bothDatabases(t, func(t *testing.T, e *testEnv) {
+		sys := access.With(context.Background(), access.SystemPrincipal())
+		if err := demo.SeedDirectives(sys, e.app.Directives, e.app.Agencies, e.app.Auth); err != nil {
+			t.Fatalf("seed: %v", err)
+		}
+		e.app.now = func() time.Time { return time.Date(2026, 11, 29, 3, 0, 0, 0, time.UTC) }
+		c := e.browser(t)
+		c.login(coord, e.accounts[coord].Password)
+		_, doc := c.get("/scorecard?year=2026")
+		got := map[string]string{}
+		for _, tr := range queryAll(doc, "#score-table tbody tr[data-agency]") {
+			cell := func(sel string) string { return text(cascadia.Query(tr, cascadia.MustCompile(sel))) }
+			got[attr(tr, "data-agency")] = cell("td.on-time") + "/" + cell("td.late") + "/" + cell("td.not-done")
+		}
+		want := map[string]string{"SKHCN": "1/0/0", "VTL": "0/1/0", "HTP": "0/0/1", "CAT": "2/0/1"}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("scorecard on time/late/not done per agency (-want +got):\n%s", diff)
+		}
+		_, doc = c.get("/meetings/1")
+		if n := len(queryAll(doc, "#attendees tbody tr")); n != 6 {
+			t.Errorf("demo meeting attendees = %d, want 6", n)
+		}
+		if n := len(queryAll(doc, "#meeting-decisions li strong")); n != 1 || !strings.Contains(text(doc), "78/QĐ-TBATANM") {
+			t.Error("the demo meeting does not record decision 78/QĐ-TBATANM")
+		}
+		_, doc = c.get("/reports/annual?year=2026")
+		sec := text(queryAll(doc, "section#sec-directives")[0])
+		for _, w := range []string{"SKHCN", "VTL", "HTP"} {
+			if !strings.Contains(sec, w) {
+				t.Errorf("the report's directives section does not name %s", w)
+			}
+		}
+		// Viettel's restricted note stays with Viettel, the issuer and coordinators.
+		s := e.browser(t)
+		s.login(skhcn, e.accounts[skhcn].Password)
+		_, doc = s.get("/directives/2")
+		if strings.Contains(text(doc), "4.200") {
+			t.Error("another agency reads Viettel's restricted note")
 		}
 	})
 }
