@@ -132,7 +132,7 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Directives: a.Directives, Reports: a.Reports})
 	a.UI, err = ui.New(ui.Config{Secure: cfg.Secure(), Demo: cfg.Demo, TrustProxy: cfg.TrustProxy, Version: Version},
 		ui.Deps{DB: db, Auth: a.Auth, Agencies: a.Agencies, Audit: a.Audit, Catalog: cat, Log: log, Now: a.now,
-			Incidents: a.Incidents, Notify: a.Notify, Systems: a.Systems,
+			Incidents: a.Incidents, Notify: a.Notify, Systems: a.Systems, Detect: a.Detect,
 			Fraud: a.Fraud, Directives: a.Directives, Reports: a.Reports})
 	if err != nil {
 		db.Close()

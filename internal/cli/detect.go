@@ -12,6 +12,7 @@ import (
 	"bulwark/internal/api"
 	"bulwark/internal/detect"
 	"bulwark/internal/detect/listen"
+	"bulwark/internal/ui"
 	"bulwark/internal/web"
 )
 
@@ -119,6 +120,10 @@ func (a *App) detectBodyRoutes(mux *http.ServeMux) {
 	h := web.BodyLimit(limit)(a.API.Routes())
 	for _, p := range api.DetectLargeBodyRoutes() {
 		mux.Handle(p, h)
+	}
+	pages := web.BodyLimit(api.MaxRuleUpload)(a.UI.Routes())
+	for _, p := range ui.DetectLargeBodyRoutes() {
+		mux.Handle(p, pages)
 	}
 }
 

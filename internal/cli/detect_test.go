@@ -3,11 +3,13 @@ package cli
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -181,7 +183,102 @@ func TestDetectAPI(t *testing.T) {
 				t.Errorf("/metrics lacks %s", want)
 			}
 		}
+		// A shared indicator from threat intelligence: the index is rebuilt
+		// from the real service and the next event that carries the address
+		// raises an indicator alert.
+		e.call(t, "POST", "/api/v1/indicators", standAnalyst, `{"type":"ipv4","value":"203.0.113.77","tlp":"GREEN","confidence":90,"confirm":true}`, 201)
+		if _, err := e.app.Detect.RebuildIndex(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		resp, b = e.sendEvents(t, src.Token, []byte(`{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":3,"Computer":"web01","Image":"C:\\x.exe","DestinationIp":"203.0.113.77","DestinationPort":443}`+"\n"), false)
+		decodeJSON(t, b, &res)
+		if resp.StatusCode != 200 || res.Matched != 1 {
+			t.Errorf("event with an indicator = %d %s", resp.StatusCode, b)
+		}
+		decodeJSON(t, e.call(t, "GET", "/api/v1/alerts?kind=indicator", detectAnalyst, "", 200), &page)
+		if page.Total != 1 || page.Items[0].Entity != "203.0.113.77" || page.Items[0].Severity != "critical" {
+			t.Errorf("indicator alerts = %+v", page)
+		}
 		// A source of another agency cannot be changed.
 		e.call(t, "POST", fmt.Sprintf("/api/v1/sources/%d/token", src.ID), standAnalyst, "", 404)
 	})
+}
+
+// TestDetectPages walks the detection pages by CSS selector: a department
+// analyst registers a source and sees its token once, sees the alert its
+// events raised with the rule's author credited, dismisses it with a
+// reason; the rule upload form is only for the standing agency.
+func TestDetectPages(t *testing.T) {
+	bothDatabases(t, func(t *testing.T, e *testEnv) {
+		e.call(t, "POST", "/api/v1/rules", standAnalyst, mustJSON(t, map[string]any{"files": []map[string]string{{"name": "whoami.yml", "content": apiTestRule}}}), 200)
+		b := e.browser(t)
+		b.login(detectAnalyst, e.accounts[detectAnalyst].Password)
+		_, doc := b.get("/sources")
+		resp, page, err := b.postPage("/sources", url.Values{"csrf": {csrfOf(doc)}, "name": {"Tường lửa trụ sở"}, "kind": {"windows"}, "format": {"windows"}})
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("create source = %d, %v", resp.StatusCode, err)
+		}
+		tok := queryAll(page, "#source-token code")
+		if len(tok) != 1 || !strings.HasPrefix(text(tok[0]), "bws_") || len(queryAll(page, "tr.source-row")) != 1 {
+			t.Fatalf("token not shown once after creation")
+		}
+		if r, _ := e.sendEvents(t, text(tok[0]), []byte(sysmonLine(`C:\Windows\System32\whoami.exe`, "whoami /priv")+"\n"), false); r.StatusCode != 200 {
+			t.Fatalf("events = %d", r.StatusCode)
+		}
+		code, doc := b.get("/alerts")
+		rows := queryAll(doc, "#alert-rows tr.alert-row")
+		if code != 200 || len(rows) != 1 || len(queryAll(doc, "#alert-rows[hx-trigger='every 10s']")) != 1 {
+			t.Fatalf("alerts page = %d with %d rows, or no live refresh", code, len(rows))
+		}
+		id := attr(rows[0], "data-id")
+		code, doc = b.get("/alerts/" + id)
+		if code != 200 || len(queryAll(doc, "#alert-author")) != 1 || !strings.Contains(text(queryAll(doc, "#alert-author")[0]), "Bulwark tests") {
+			t.Errorf("alert page = %d, author not credited", code)
+		}
+		resp = b.post("/alerts/"+id+"/status", url.Values{"csrf": {csrfOf(doc)}, "status": {"dismissed"}, "reason": {"kiểm thử"}})
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Errorf("dismiss = %d", resp.StatusCode)
+		}
+		if _, doc = b.get("/alerts?status=dismissed"); len(queryAll(doc, "#alert-rows tr.alert-row")) != 1 {
+			t.Errorf("dismissed filter shows no row")
+		}
+		if _, doc = b.get("/rules"); len(queryAll(doc, "#rule-upload")) != 0 || len(queryAll(doc, "#rule-test")) != 1 || len(queryAll(doc, "tr.rule-row")) != 1 {
+			t.Errorf("rules page for a department: upload form shown or test form missing")
+		}
+		_, page, _ = b.postPage("/rules/test", url.Values{"csrf": {csrfOf(doc)}, "rule": {apiTestRule}, "event": {sysmonLine(`C:\Windows\System32\whoami.exe`, "whoami")}, "format": {"auto"}})
+		if len(queryAll(page, "#test-result")) != 1 || !strings.Contains(text(queryAll(page, "#test-result")[0]), "khớp") {
+			t.Errorf("rule test result missing")
+		}
+		// Another department sees neither the source nor the alert.
+		c := e.browser(t)
+		c.login(standAnalyst, e.accounts[standAnalyst].Password)
+		if code, _ := c.get("/alerts/" + id); code != 404 {
+			t.Errorf("other agency GET /alerts/%s = %d, want 404", id, code)
+		}
+		if _, doc := c.get("/rules"); len(queryAll(doc, "#rule-upload")) != 1 {
+			t.Errorf("standing agency analyst has no upload form")
+		}
+	})
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// postPage posts a form and parses the page it answers with.
+func (b *browser) postPage(path string, form url.Values) (*http.Response, *htmlNode, error) {
+	b.t.Helper()
+	resp, err := b.c.PostForm(b.base+path, form)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	doc, err := parseHTML(resp.Body)
+	return resp, doc, err
 }

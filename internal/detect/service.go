@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"bulwark/internal/access"
 	"bulwark/internal/audit"
 	"bulwark/internal/detect/decode"
 	"bulwark/internal/detect/index"
@@ -177,6 +178,9 @@ func (s *Service) RebuildIndex(ctx context.Context) (IndexStats, error) {
 	if s.intel == nil {
 		return IndexStats{}, nil
 	}
+	// Detection reads every agency's entries to build the audiences; the
+	// index itself enforces who may use which.
+	ctx = access.With(ctx, access.SystemPrincipal())
 	members, err := s.memberAgencies(ctx)
 	if err != nil {
 		return IndexStats{}, err

@@ -57,6 +57,7 @@ func (h *Handler) Routes() http.Handler {
 	h.fraudRoutes(handle)
 	h.intelRoutes(handle)
 	h.directiveRoutes(handle)
+	h.detectRoutes(handle)
 
 	handle("GET /account", h.account)
 	handle("POST /account/password", h.accountPassword)

@@ -27,6 +27,7 @@ import (
 	"bulwark/internal/agency"
 	"bulwark/internal/audit"
 	"bulwark/internal/auth"
+	"bulwark/internal/detect"
 	"bulwark/internal/directive"
 	"bulwark/internal/errs"
 	"bulwark/internal/fraud"
@@ -88,6 +89,8 @@ type Handler struct {
 
 	directives *directive.Service
 	reports    *report.Builder
+
+	detect *detect.Service
 }
 
 // Deps are the services the pages use.
@@ -112,6 +115,8 @@ type Deps struct {
 	// Reports is the annual report builder; nil leaves the report page out.
 	Directives *directive.Service
 	Reports    *report.Builder
+
+	Detect *detect.Service // nil leaves the detection pages out
 }
 
 // New parses every page template once and returns the handler.
@@ -130,6 +135,7 @@ func New(cfg Config, d Deps) (*Handler, error) {
 		loginLim: web.NewLimiter(6*time.Second, 10), now: now,
 		incidents: d.Incidents, notify: d.Notify, systems: d.Systems,
 		fraud: d.Fraud, directives: d.Directives, reports: d.Reports,
+		detect: d.Detect,
 	}, nil
 }
 

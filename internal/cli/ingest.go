@@ -1,0 +1,66 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"sync"
+	"time"
+
+	"bulwark/internal/detect/listen"
+)
+
+// runIngest runs detection workers on the NATS JetStream stream that the
+// HTTP and syslog listeners of `bulwark serve` publish to when
+// BULWARK_NATS_URL is set. Workers on several machines share one durable
+// consumer; each batch is acked only after its alerts are stored, and a
+// batch redelivered after a crash is recognised and not counted twice.
+func runIngest(ctx context.Context, e cmdEnv, args []string) error {
+	var c Config
+	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	storageFlags(fs, &c)
+	workers := fs.Int("workers", 2, "concurrent consumers in this process")
+	ackWait := fs.Duration("ack-wait", 30*time.Second, "redelivery delay of a batch whose worker died")
+	durable := fs.String("durable", listen.DefaultDurable, "durable consumer name shared by all workers")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *workers < 1 || *workers > 256 {
+		return usageErr("--workers must be from 1 to 256")
+	}
+	dc, err := loadDetectConfig()
+	if err != nil {
+		return err
+	}
+	if dc.NATSURL == "" {
+		return usageErr("set BULWARK_NATS_URL to the NATS server with JetStream")
+	}
+	app, err := openApp(ctx, e, c)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	go app.Detect.Run(ctx) // keeps the indicator index fresh
+	var wg sync.WaitGroup
+	errc := make(chan error, *workers)
+	for range *workers {
+		st, err := listen.OpenStream(ctx, listen.StreamConfig{URL: dc.NATSURL, Stream: dc.NATSStream})
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := st.Work(ctx, listen.WorkerConfig{Durable: *durable, AckWait: *ackWait}, app.Detect.ProcessRaw, app.Log)
+			if err != nil && !errors.Is(err, context.Canceled) {
+				errc <- err
+			}
+		}()
+	}
+	app.Log.Info("ingest workers running", "workers", *workers, "stream", dc.NATSStream)
+	wg.Wait()
+	close(errc)
+	return <-errc
+}

@@ -1,0 +1,95 @@
+package e2e
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"bulwark/internal/access"
+	"bulwark/internal/detect"
+)
+
+const e2eRule = `title: Whoami Execution From Web Server
+id: 0f6e7f0e-0000-4000-8000-0000000000bb
+author: Bulwark tests
+level: high
+tags: [attack.discovery, attack.t1033]
+logsource:
+  product: windows
+  category: process_creation
+detection:
+  sel:
+    Image|endswith: '\whoami.exe'
+    ParentImage|endswith: '\w3wp.exe'
+  condition: sel
+`
+
+// TestDetectFlow: the standing agency loads a rule; a department analyst
+// registers a web server sensor and sees its token once; the sensor sends
+// events; the alert shows in the live list with the rule's author; the
+// analyst opens and dismisses it with a reason.
+func TestDetectFlow(t *testing.T) {
+	e := Start(t)
+	sys := access.With(context.Background(), access.SystemPrincipal())
+	if _, err := e.App.Detect.UploadRules(sys, []detect.UploadFile{{Name: "whoami.yml", Data: []byte(e2eRule)}}); err != nil {
+		t.Fatal(err)
+	}
+	const analyst = "phantich.skhcn@demo.bulwark.vn"
+	b := Browser(t, false)
+	e.Login(t, b, analyst)
+	Step(t, b, "sources page",
+		chromedp.Navigate(e.URL+"/sources"),
+		chromedp.WaitVisible(chromedp.ID("source-form")),
+		chromedp.SendKeys(chromedp.ID("name"), "Máy chủ cổng dịch vụ công"),
+		chromedp.SetValue(chromedp.ID("skind"), "windows"),
+		chromedp.SetValue(chromedp.ID("format"), "windows"),
+		chromedp.Click(chromedp.ID("source-create")),
+		chromedp.WaitVisible(chromedp.ID("source-token")),
+	)
+	Shot(t, b, "source-created")
+	token := strings.TrimSpace(Text(t, b, "#source-token pre code"))
+	if !strings.HasPrefix(token, "bws_") {
+		t.Fatalf("token = %q", token)
+	}
+	body := strings.Join([]string{
+		`{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":1,"Computer":"web01.skhcn.local","Image":"C:\\Windows\\System32\\whoami.exe","CommandLine":"whoami /priv","ParentImage":"C:\\Windows\\System32\\inetsrv\\w3wp.exe","User":"IIS APPPOOL\\portal"}`,
+		`{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":1,"Computer":"web01.skhcn.local","Image":"C:\\Windows\\System32\\whoami.exe","CommandLine":"whoami /all","ParentImage":"C:\\Windows\\System32\\inetsrv\\w3wp.exe","User":"IIS APPPOOL\\portal"}`,
+		`{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":1,"Computer":"web01.skhcn.local","Image":"C:\\Windows\\explorer.exe","CommandLine":"explorer.exe"}`,
+	}, "\n")
+	req, _ := http.NewRequest("POST", e.URL+"/api/v1/events", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("events: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	Step(t, b, "live alert list",
+		chromedp.Navigate(e.URL+"/alerts"),
+		chromedp.WaitVisible(chromedp.CSS("#alert-rows tr.alert-row")),
+	)
+	Shot(t, b, "alerts")
+	if got := Text(t, b, "#alert-rows tr.alert-row"); !strings.Contains(got, "Whoami") || !strings.Contains(got, "Bulwark tests") || !strings.Contains(got, "web01.skhcn.local") {
+		t.Errorf("alert row = %q", got)
+	}
+	Step(t, b, "open the alert",
+		chromedp.Click(chromedp.CSS("#alert-rows tr.alert-row td a")),
+		chromedp.WaitVisible(chromedp.ID("alert-author")),
+	)
+	Shot(t, b, "alert")
+	Step(t, b, "dismiss",
+		chromedp.SendKeys(chromedp.ID("reason"), "Quản trị viên kiểm tra quyền, đã xác minh"),
+		chromedp.Submit(chromedp.ID("reason")),
+		chromedp.WaitVisible(chromedp.ID("alert-status")),
+	)
+	if got := Text(t, b, "#alert-status"); !strings.Contains(got, "đã bỏ qua") {
+		t.Errorf("status after dismissal = %q", got)
+	}
+	Shot(t, b, "dismissed")
+	phone := Browser(t, true)
+	e.Login(t, phone, analyst)
+	Step(t, phone, "sources on a phone", chromedp.Navigate(e.URL+"/sources"), chromedp.WaitVisible(chromedp.ID("sources")))
+	Shot(t, phone, "sources-phone")
+}
