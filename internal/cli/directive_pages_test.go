@@ -165,6 +165,12 @@ func TestDirectivePages(t *testing.T) {
 		// Scorecard, calendar, report.
 		doc = must(c, "/scorecard?year=2026", "#score-table tbody tr[data-agency]", 3)
 		must(c, "/scorecard?year=2026", "canvas[data-chart=bar][data-source=score-data]", 1)
+		if got := text(queryAll(doc, "#score-table tr[data-agency=SKHCN] td.rate")[0]); got != "100%" {
+			t.Errorf("SKHCN on-time rate = %q, want 100%%", got)
+		}
+		if got := text(queryAll(doc, "#score-table tr[data-agency=HTP] td.rate")[0]); got != "0%" {
+			t.Errorf("HTP on-time rate = %q, want 0%%", got)
+		}
 		if got := text(queryAll(doc, "#tot-on-time")[0]); got != "1" {
 			t.Errorf("scorecard on time = %s, want 1", got)
 		}

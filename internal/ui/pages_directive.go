@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -80,6 +81,24 @@ func chartJSON(label string, labels []string, values []float64) template.JS {
 	return template.JS(b) //nolint:gosec // encoding/json escapes <, > and & in strings
 }
 
+// dirFormError is formError for these forms: a refusal about a field the
+// form shows is said once, next to the field, without the field's name;
+// the banner above only points there. Other refusals stay in the banner.
+func dirFormError(p *Page, err error, shown ...string) bool {
+	if !formError(p, err) {
+		return false
+	}
+	var e *errs.Error
+	f := errs.FieldOf(err)
+	for _, name := range shown {
+		if f == name && errors.As(err, &e) {
+			p.Fields[f] = e.Msg
+			p.Error = p.L.T("dir.form_error")
+		}
+	}
+	return true
+}
+
 // --- meetings ---
 
 type meetingListPage struct {
@@ -127,7 +146,7 @@ type meetingFormPage struct {
 func (h *Handler) meetingForm(w http.ResponseWriter, r *http.Request, status int, in directive.MeetingInput, people string, perr error) error {
 	pg := h.page(r, "", "directives")
 	pg.Title = pg.L.T("dir.meeting_new")
-	if perr != nil && !formError(&pg, perr) {
+	if perr != nil && !dirFormError(&pg, perr, "title", "held_on", "start_time", "minutes") {
 		return perr
 	}
 	decs, _, err := h.agencies.ListDecisions(r.Context(), 200, 0)
@@ -374,7 +393,8 @@ type directiveFormPage struct {
 func (h *Handler) directiveForm(w http.ResponseWriter, r *http.Request, status int, in directive.Input, perr error) error {
 	pg := h.page(r, "", "directives")
 	pg.Title = pg.L.T("dir.new")
-	if perr != nil && !formError(&pg, perr) {
+	if perr != nil && !dirFormError(&pg, perr, "title", "description", "source", "meeting_id", "decision_id", "plan_year",
+		"lead_agency_id", "lead_agency_code", "coordinating_agency_ids", "due_on", "recurrence", "until") {
 		return perr
 	}
 	ms, _, err := h.directives.ListMeetings(r.Context(), directive.MeetingFilter{Limit: 100})
@@ -428,7 +448,8 @@ func (h *Handler) directiveCreate(w http.ResponseWriter, r *http.Request) error 
 	if in.LeadAgencyID == 0 {
 		// Said here with the field's name, so the form marks the select:
 		// the service would otherwise speak of a lead agency code.
-		return h.directiveForm(w, r, http.StatusUnprocessableEntity, in, errs.Field("lead_agency_id", "choose the lead agency: a directive needs an assignee"))
+		msg := h.cat.For(h.lang(r)).T("dir.err_no_lead")
+		return h.directiveForm(w, r, http.StatusUnprocessableEntity, in, errs.Field("lead_agency_id", "%s", msg))
 	}
 	d, err := h.directives.Create(r.Context(), in)
 	if err != nil {
@@ -481,7 +502,7 @@ func (h *Handler) showDirective(w http.ResponseWriter, r *http.Request, status i
 		return err
 	}
 	pg := h.page(r, d.Title, "directives")
-	if perr != nil && !formError(&pg, perr) {
+	if perr != nil && !dirFormError(&pg, perr, "note", "percent", "reason") {
 		return perr
 	}
 	meeting := ""
@@ -598,12 +619,19 @@ func (h *Handler) directiveFile(w http.ResponseWriter, r *http.Request) error {
 
 // --- scorecard ---
 
+// scoreRow is one agency's line with its on-time rate as text ("—" while
+// no deadline has passed).
+type scoreRow struct {
+	directive.Score
+	Rate string
+}
+
 type scorecardPage struct {
 	Page
 	S     directive.Scorecard
+	Rows  []scoreRow
 	Year  int
 	Chart template.JS
-	Rates template.JS
 }
 
 func (h *Handler) scorecardPage(w http.ResponseWriter, r *http.Request) error {
@@ -620,12 +648,17 @@ func (h *Handler) scorecardPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	pg := h.page(r, "", "directives")
 	pg.Title = pg.L.T("dir.scorecard_title", year)
-	labels, onTime := []string{}, []float64{}
+	labels, onTime, rows := []string{}, []float64{}, []scoreRow{}
 	for _, s := range sc.Scores {
 		labels = append(labels, s.Agency.Code)
 		onTime = append(onTime, float64(s.OnTime))
+		row := scoreRow{Score: s, Rate: "—"}
+		if s.OnTimeRate != nil {
+			row.Rate = fmt.Sprintf("%.0f%%", *s.OnTimeRate)
+		}
+		rows = append(rows, row)
 	}
-	return h.render(w, http.StatusOK, "directive_scorecard", scorecardPage{Page: pg, S: sc, Year: year,
+	return h.render(w, http.StatusOK, "directive_scorecard", scorecardPage{Page: pg, S: sc, Rows: rows, Year: year,
 		Chart: chartJSON(pg.L.T("dir.outcome.done_on_time"), labels, onTime)})
 }
 
