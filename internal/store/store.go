@@ -95,6 +95,9 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		wq[k] = v
 	}
 	wq.Set("_txlock", "immediate")
+	// The writer gets a 64 MiB page cache: bulk imports (a million
+	// indicators) otherwise spend much of their time in system calls.
+	wq.Add("_pragma", "cache_size(-65536)")
 	w, err := sql.Open("sqlite", "file:"+path+"?"+wq.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("store: open sqlite: %w", err)
