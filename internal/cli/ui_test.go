@@ -53,6 +53,7 @@ func TestPages(t *testing.T) {
 			{"/tokens", "form[action='/tokens']", 1},
 			{"/audit", "table.list tbody tr", 20},
 			{"/account", "form[action='/account/password']", 1},
+			{"/admin", "#admin-users", 1},
 		}
 		for _, p := range pages {
 			code, doc := b.get(p.path)

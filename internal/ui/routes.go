@@ -51,6 +51,7 @@ func (h *Handler) Routes() http.Handler {
 	handle("POST /tokens/{id}/revoke", h.tokenRevoke)
 
 	handle("GET /audit", h.auditList)
+	handle("GET /admin", h.adminPage)
 
 	h.incidentRoutes(handle)
 	h.sysinvRoutes(handle)
