@@ -47,6 +47,8 @@ func (h *Handler) incidentRoutes() []Route {
 		{Method: "PUT", Path: "/api/v1/incidents/{id}", Summary: "Edit an incident's record", Tag: tag, Body: incident.Input{}, Response: incident.Incident{}, fn: h.updateIncident},
 		{Method: "POST", Path: "/api/v1/incidents/{id}/status", Summary: "Move an incident in its workflow (closing needs a closing report: 409 otherwise)", Tag: tag, Body: statusJSON{}, Response: incident.Incident{}, fn: h.transition},
 		{Method: "PUT", Path: "/api/v1/incidents/{id}/agencies", Summary: "Set the lead and participating agencies and named people", Tag: tag, Body: agenciesJSON{}, Response: incident.Incident{}, fn: h.setIncidentAgencies},
+		{Method: "GET", Path: "/api/v1/incidents/{id}/people", Summary: "People named on the incident (TLP:RED: only they see it)", Tag: tag, Response: []incident.Assignee{}, fn: h.namedPeople},
+		{Method: "POST", Path: "/api/v1/incidents/{id}/people", Summary: "Name a person on the incident by e-mail", Tag: tag, Body: personJSON{}, Status: 204, fn: h.namePerson},
 		{Method: "POST", Path: "/api/v1/incidents/{id}/merge", Summary: "Merge a duplicate into another incident", Tag: tag, Body: incidentMergeJSON{}, Response: incident.Incident{}, fn: h.mergeIncident},
 		{Method: "GET", Path: "/api/v1/incidents/{id}/links", Summary: "Related incidents", Tag: tag, Response: []incident.Link{}, fn: h.incidentLinks},
 		{Method: "POST", Path: "/api/v1/incidents/{id}/links", Summary: "Link a related incident", Tag: tag, Body: linkJSON{}, Status: 204, fn: h.linkIncident},
@@ -100,6 +102,10 @@ type agenciesJSON struct {
 	LeadAgencyID int64   `json:"lead_agency_id"`
 	Participants []int64 `json:"participating_agency_ids"`
 	People       []int64 `json:"named_people"`
+}
+
+type personJSON struct {
+	Email string `json:"email"`
 }
 
 type incidentMergeJSON struct {
@@ -340,6 +346,34 @@ func (h *Handler) setIncidentAgencies(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	return writeJSON(w, http.StatusOK, inc)
+}
+
+func (h *Handler) namedPeople(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	list, err := h.incidents.NamedPeople(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, nonNil(list))
+}
+
+func (h *Handler) namePerson(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var in personJSON
+	if err := Decode(r.Body, &in); err != nil {
+		return err
+	}
+	if err := h.incidents.NamePerson(r.Context(), id, in.Email); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // otherIncident resolves an id or a reference given in a body.

@@ -348,6 +348,24 @@ func TestIncidentPages(t *testing.T) {
 	if r := co.post(path+"/tasks", task); r.StatusCode != http.StatusBadRequest {
 		t.Errorf("assign to a person of another agency = %d", r.StatusCode)
 	}
+	// The coordinator adds a participating agency; the reporter names a
+	// person.
+	_, cdoc = co.get(path)
+	if r := co.post(path+"/agencies", url.Values{"csrf": {csrfOf(cdoc)}, "lead_agency_id": {strconv.FormatInt(e.agencyID(t, "CAT"), 10)},
+		"participants": {strconv.FormatInt(e.agencyID(t, "BCHQS"), 10)}}); r.StatusCode != http.StatusSeeOther {
+		t.Errorf("save agencies = %d", r.StatusCode)
+	}
+	_, cdoc = co.get(path)
+	if n := queryAll(cdoc, `#agencies input[name=participants]:checked`); len(n) != 1 {
+		t.Errorf("%d participants checked, want 1", len(n))
+	}
+	_, rdoc1 := rep.get(path)
+	if r := rep.post(path+"/people", url.Values{"csrf": {csrfOf(rdoc1)}, "email": {skhcn}}); r.StatusCode != http.StatusSeeOther {
+		t.Errorf("name a person = %d", r.StatusCode)
+	}
+	if r := rep.post(path+"/people", url.Values{"csrf": {csrfOf(rdoc1)}, "email": {"nobody@example.vn"}}); r.StatusCode != http.StatusBadRequest {
+		t.Errorf("name an unknown person = %d", r.StatusCode)
+	}
 	// The reporter edits its own comment; the previous text stays.
 	_, rdoc0 := rep.get(path)
 	rep.post(path+"/comments", url.Values{"csrf": {csrfOf(rdoc0)}, "body": {"Phát hiện web shell"}})

@@ -227,6 +227,27 @@ func TestVisibility(t *testing.T) {
 		}
 		_, err = w.svc.Comment(w.as("tpba-viewer"), amber.ID, "x")
 		wantKind(t, "viewer comments", err, errs.Forbidden)
+		// The reporter names the department's analyst on the RED incident:
+		// the analyst sees it, the coordinator still does not.
+		if err := w.svc.NamePerson(w.as("reporter"), red.ID, "TPBA-analyst@example.vn"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.Get(w.as("tpba-analyst"), red.ID); err != nil {
+			t.Errorf("named person cannot see the RED incident: %v", err)
+		}
+		if _, err := w.svc.Get(w.as("coord"), red.ID); err == nil {
+			t.Error("coordinator sees a RED incident it is not named on")
+		}
+		if err := w.svc.NamePerson(w.as("reporter"), red.ID, "nobody@example.vn"); errs.FieldOf(err) != "email" {
+			t.Errorf("naming an unknown address = %v", err)
+		}
+		if err := w.svc.NamePerson(w.as("coord"), red.ID, "coord@example.vn"); !errs.Is(err, errs.NotFound) {
+			t.Errorf("coordinator names itself on a RED incident it cannot see = %v", err)
+		}
+		people, err := w.svc.NamedPeople(w.as("reporter"), red.ID)
+		if err != nil || len(people) != 3 {
+			t.Errorf("NamedPeople = %+v, %v", people, err)
+		}
 		// The liaison cannot file incidents; anonymous callers nothing.
 		_, err = w.svc.Create(w.as("telecom"), defacement(w))
 		wantKind(t, "liaison files", err, errs.Forbidden)

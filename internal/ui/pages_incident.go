@@ -54,6 +54,8 @@ func (h *Handler) incidentRoutes(handle func(string, handlerFunc)) {
 	handle("GET /incidents/{id}/files/{fid}", h.incidentDownload)
 	handle("POST /incidents/{id}/checklist/{cid}", h.incidentCheck)
 	handle("POST /incidents/{id}/merge", h.incidentMerge)
+	handle("POST /incidents/{id}/agencies", h.incidentAgenciesSave)
+	handle("POST /incidents/{id}/people", h.incidentNamePerson)
 	handle("POST /incidents/{id}/links", h.incidentLink)
 	handle("GET /incidents/{id}/reports/new", h.incReportNew)
 	handle("POST /incidents/{id}/reports", h.incReportCreate)
@@ -467,6 +469,17 @@ type incPageData struct {
 	HasClosing  bool
 	Class, Type string
 	Assignees   []incident.Assignee
+	People      []incident.Assignee
+}
+
+// Participates reports whether an agency takes part, for the form.
+func (d incPageData) Participates(id int64) bool {
+	for _, a := range d.I.Participants {
+		if a.ID == id {
+			return true
+		}
+	}
+	return false
 }
 
 type incJournalLine struct {
@@ -521,6 +534,9 @@ func (h *Handler) incRender(w http.ResponseWriter, r *http.Request, u *access.Pr
 		return err
 	}
 	if d.Files, err = h.incidents.Files(ctx, id); err != nil {
+		return err
+	}
+	if d.People, err = h.incidents.NamedPeople(ctx, id); err != nil {
 		return err
 	}
 	if d.Checklist, err = h.incidents.Checklist(ctx, id); err != nil {
@@ -783,6 +799,40 @@ func (h *Handler) incidentMerge(w http.ResponseWriter, r *http.Request) error {
 	if err == nil {
 		_, err = h.incidents.Merge(r.Context(), id, into, r.PostFormValue("note"))
 	}
+	return h.incBack(w, r, id, err, "flash.saved")
+}
+
+func (h *Handler) incidentAgenciesSave(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	lead, _ := strconv.ParseInt(r.PostFormValue("lead_agency_id"), 10, 64)
+	var parts []int64
+	for _, v := range r.PostForm["participants"] {
+		if a, err := strconv.ParseInt(v, 10, 64); err == nil && len(parts) < 50 {
+			parts = append(parts, a)
+		}
+	}
+	_, err = h.incidents.SetAgencies(r.Context(), id, lead, parts, nil)
+	return h.incBack(w, r, id, err, "flash.saved")
+}
+
+func (h *Handler) incidentNamePerson(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	err = h.incidents.NamePerson(r.Context(), id, r.PostFormValue("email"))
 	return h.incBack(w, r, id, err, "flash.saved")
 }
 
