@@ -189,6 +189,7 @@ func (a *App) Handler() http.Handler {
 	a.detectBodyRoutes(mux)
 	a.sysinvLargeBodyRoutes(mux)
 	a.fraudBodyRoutes(mux)
+	a.directiveBodyRoutes(mux)
 	a.intelRoutes(mux)
 	return web.Chain(mux,
 		web.Recover(a.Log),

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -15,6 +16,8 @@ import (
 	"bulwark/internal/notify"
 	"bulwark/internal/report"
 	"bulwark/internal/store"
+	"bulwark/internal/ui"
+	"bulwark/internal/web"
 )
 
 // wireDirectives builds the subcommittee's work service and the annual
@@ -51,6 +54,18 @@ func (a *App) wireDirectives() error {
 	body := "Tiểu ban An toàn, an ninh mạng"
 	a.Reports = report.NewBuilder(body, sources, now)
 	return nil
+}
+
+// directiveBodyRoutes gives the meeting document uploads (page and API)
+// the attachment size limit instead of the default 1 MiB; the page form
+// is streamed, so the limit bounds the request, not memory.
+func (a *App) directiveBodyRoutes(mux *http.ServeMux) {
+	limit := a.Directives.MaxFileSize() + 1<<16
+	pages, apiRoutes := web.BodyLimit(limit)(a.UI.Routes()), web.BodyLimit(limit)(a.API.Routes())
+	for _, p := range ui.DirectiveLargeBodyRoutes() {
+		mux.Handle(p, pages)
+	}
+	mux.Handle("POST /api/v1/meetings/{id}/documents", apiRoutes)
 }
 
 // runDirectiveJobs sends deadline reminders until ctx ends.

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -70,6 +72,44 @@ func TestDirectivePages(t *testing.T) {
 			t.Error("minutes render a script element")
 		}
 		must(c, mpath, "#meeting-decisions li strong", 1)
+		// A document of 2 MiB (over the pages' 1 MiB) is streamed in and downloads intact.
+		upload := func(b *browser, csrf string, body []byte) *http.Response {
+			t.Helper()
+			var buf bytes.Buffer
+			mw := multipart.NewWriter(&buf)
+			_ = mw.WriteField("csrf", csrf)
+			fw, _ := mw.CreateFormFile("file", "Biên bản hội nghị.pdf")
+			_, _ = fw.Write(body)
+			_ = mw.Close()
+			resp, err := b.c.Post(b.base+mpath+"/documents", mw.FormDataContentType(), &buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			return resp
+		}
+		blob := bytes.Repeat([]byte("%PDF-1.4 biên bản\n"), 2<<20/20)
+		location(upload(c, csrfOf(doc), blob), http.StatusSeeOther)
+		doc = must(c, mpath, "#meeting-documents li a", 1)
+		resp, err := c.c.Get(c.base + attr(queryAll(doc, "#meeting-documents li a")[0], "href"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !bytes.Equal(got, blob) || resp.Header.Get("Content-Type") != "application/octet-stream" {
+			t.Errorf("document download: %d bytes (want %d), %s", len(got), len(blob), resp.Header.Get("Content-Type"))
+		}
+		other := e.browser(t)
+		other.login(skhcn, e.accounts[skhcn].Password)
+		_, odoc := other.get(mpath)
+		if len(queryAll(odoc, "#document-form")) != 0 {
+			t.Error("an agency analyst sees the document form")
+		}
+		if resp := upload(other, csrfOf(odoc), []byte("x")); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("upload by an agency analyst = %d, want 403", resp.StatusCode)
+		}
 		// A bad attendee line is shown on the form, not a 500.
 		code, fdoc := c.postDoc("/meetings", url.Values{"csrf": {csrfOf(doc)}, "title": {"x"}, "kind": {"annual"}, "held_on": {"2026-01-20"}, "attendees": {"A; ; NOPE"}})
 		if code != http.StatusUnprocessableEntity || len(queryAll(fdoc, "#meeting-form .field-error")) == 0 {

@@ -112,6 +112,10 @@ func (s *Service) At(now func() time.Time) *Service {
 // Location is the province's time zone, which decides what "today" is.
 func (s *Service) Location() *time.Location { return s.loc }
 
+// MaxFileSize is the limit of one attachment, for the HTTP body limits of
+// the upload routes.
+func (s *Service) MaxFileSize() int64 { return s.cfg.MaxFileSize }
+
 func (s *Service) stamp() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
 // Today is the current date in the province, YYYY-MM-DD.

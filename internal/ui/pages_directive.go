@@ -29,6 +29,10 @@ import (
 // flags that show or hide an action form only spare people a refusal: the
 // service decides again on submit.
 
+// DirectiveLargeBodyRoutes are the page routes that take uploads: they
+// get the attachment size limit instead of the pages' 1 MiB.
+func DirectiveLargeBodyRoutes() []string { return []string{"POST /meetings/{id}/documents"} }
+
 func (h *Handler) directiveRoutes(handle func(string, handlerFunc)) {
 	if h.directives == nil {
 		return
@@ -37,6 +41,7 @@ func (h *Handler) directiveRoutes(handle func(string, handlerFunc)) {
 	handle("GET /meetings/new", h.meetingNew)
 	handle("POST /meetings", h.meetingCreate)
 	handle("GET /meetings/{id}", h.meetingShow)
+	handle("POST /meetings/{id}/documents", h.meetingUpload)
 	handle("GET /meetings/{id}/documents/{did}", h.meetingDocument)
 	handle("GET /directives", h.directiveList)
 	handle("GET /directives/asked", h.directiveAsked)
@@ -243,6 +248,7 @@ type meetingPage struct {
 	M          directive.Meeting
 	Directives []directive.Directive
 	CanIssue   bool
+	CanManage  bool
 }
 
 func (h *Handler) meetingShow(w http.ResponseWriter, r *http.Request) error {
@@ -263,7 +269,32 @@ func (h *Handler) meetingShow(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	pg := h.page(r, m.Title, "directives")
-	return h.render(w, http.StatusOK, "meeting", meetingPage{Page: pg, M: m, Directives: ds, CanIssue: access.CanIssueDirective(p)})
+	return h.render(w, http.StatusOK, "meeting", meetingPage{Page: pg, M: m, Directives: ds, CanIssue: access.CanIssueDirective(p), CanManage: access.CanManageMeetings(p)})
+}
+
+// meetingUpload streams one document from a multipart form (the token
+// first, then the file) into the blob store; nothing is buffered whole.
+func (h *Handler) meetingUpload(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	mr, err := multipartFrom(r)
+	if err != nil {
+		return err
+	}
+	part, _, err := nextFilePart(mr)
+	if err != nil {
+		return err
+	}
+	defer part.Close()
+	if _, err := h.directives.AddDocument(r.Context(), id, part.FileName(), part); err != nil {
+		return err
+	}
+	return redirect(w, r, withFlash(meetingPath(id)+"#meeting-documents", "dir.flash_document"))
 }
 
 func (h *Handler) meetingDocument(w http.ResponseWriter, r *http.Request) error {
