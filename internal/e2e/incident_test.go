@@ -81,7 +81,9 @@ func TestIncidentFlow(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("task-title"), "Ngăn chặn: rà soát web shell, cô lập máy chủ web"),
 		chromedp.SetValue(chromedp.ID("task-agency"), strconv.FormatInt(skhcn.ID, 10)),
 		chromedp.Click(chromedp.ID("assign-task")),
-		chromedp.WaitVisible(chromedp.CSS(".flash")),
+		// The page already shows the acknowledgement's flash: wait for the
+		// new task's row instead.
+		chromedp.WaitVisible(chromedp.CSS(`#tasks tbody tr[id^="task-"]`)),
 	)
 	if tasks := Text(t, ctx, "#tasks tbody"); !strings.Contains(tasks, "SKHCN") {
 		t.Fatalf("task not listed: %q", tasks)
