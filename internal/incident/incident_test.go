@@ -216,6 +216,21 @@ func TestVisibility(t *testing.T) {
 		if _, err := w.svc.Get(w.as("skhcn"), strict.ID); err != nil {
 			t.Errorf("tasked agency cannot see: %v", err)
 		}
+		// A task on a RED incident does not show the incident to the
+		// agency's people who are not named on it.
+		if _, err := w.svc.AddTask(w.as("reporter"), red.ID, incident.TaskInput{Title: "x", AgencyID: w.agencies["VTL"]}); !errs.Is(err, errs.Forbidden) {
+			t.Errorf("reporter assigns a task = %v", err)
+		}
+		redCtx := access.With(context.Background(), &access.Principal{System: true})
+		if _, err := w.svc.AddTask(redCtx, red.ID, incident.TaskInput{Title: "Bí mật", AgencyID: w.agencies["VTL"]}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.Get(w.as("telecom"), red.ID); err == nil {
+			t.Error("a task made a RED incident visible to an agency not named on it")
+		}
+		if tasks, n, _ := w.svc.MyTasks(w.as("telecom"), incident.TaskFilter{}); n != 0 || len(tasks) != 0 {
+			t.Errorf("telecom's task list shows a RED incident's task: %+v", tasks)
+		}
 		// Seeing is not editing: a telecom on a GREEN incident may comment
 		// but not edit or change status; a viewer may not comment.
 		_, err := w.svc.Update(w.as("telecom"), green.ID, defacement(w))

@@ -285,8 +285,11 @@ func (s *Service) MyTasks(ctx context.Context, f TaskFilter) ([]Task, int, error
 		return nil, 0, err
 	}
 	limit, offset := page(f.Limit, f.Offset)
-	where := `t.agency_id = ?`
-	args := []any{p.AgencyID}
+	// Only tasks on incidents the caller sees: a task on a RED incident
+	// is for the people named on it.
+	cond, vargs := visibleCond(p)
+	where := `t.agency_id = ? AND ` + cond
+	args := append([]any{p.AgencyID}, vargs...)
 	switch f.Status {
 	case "":
 		where += ` AND t.status IN ('open', 'in_progress')`
@@ -299,7 +302,7 @@ func (s *Service) MyTasks(ctx context.Context, f TaskFilter) ([]Task, int, error
 		args = append(args, f.Status)
 	}
 	var total int
-	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM incident_tasks t WHERE `+where, args...).Scan(&total); err != nil {
+	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM incident_tasks t JOIN incidents i ON i.id = t.incident_id WHERE `+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("incident: count tasks: %w", err)
 	}
 	order := ` ORDER BY CASE WHEN t.due_at IS NULL THEN 1 ELSE 0 END, t.due_at, t.id LIMIT ? OFFSET ?`
