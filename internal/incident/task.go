@@ -185,6 +185,10 @@ func (s *Service) task(ctx context.Context, q store.Querier, tid int64) (Task, e
 	return t, err
 }
 
+// CanWorkTask reports whether p may update task t of inc: the task's
+// agency (not read-only viewers) or the lead side.
+func CanWorkTask(p *access.Principal, inc *Incident, t *Task) bool { return canWorkTask(p, inc, t) }
+
 // canWorkTask: the task's agency (not read-only viewers) or the lead side.
 func canWorkTask(p *access.Principal, inc *Incident, t *Task) bool {
 	if CanCoordinate(p, inc) {

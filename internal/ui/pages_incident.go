@@ -472,6 +472,11 @@ type incPageData struct {
 	People      []incident.Assignee
 }
 
+// CanWork reports whether the user may update a task, for the form.
+func (d incPageData) CanWork(t incident.Task) bool {
+	return d.Page.User != nil && incident.CanWorkTask(d.Page.User, &d.I, &t) && (t.Status == incident.TaskOpen || t.Status == incident.TaskInProgress)
+}
+
 // Participates reports whether an agency takes part, for the form.
 func (d incPageData) Participates(id int64) bool {
 	for _, a := range d.I.Participants {
