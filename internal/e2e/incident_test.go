@@ -224,7 +224,8 @@ func TestIncidentAdminScreenshots(t *testing.T) {
 		chromedp.Poll[chromedp.Void](`document.querySelector("canvas#month-chart[data-drawn]") !== null`))
 	Shot(t, ctx, "figures-chart")
 	Step(t, ctx, "english", chromedp.Navigate(e.URL+"/incidents/1"), chromedp.WaitVisible(chromedp.ID("inc-ref")),
-		chromedp.Click(chromedp.ID("lang-switch")), chromedp.WaitVisible(chromedp.ID("inc-ref")))
+		chromedp.Click(chromedp.ID("lang-switch")),
+		chromedp.Poll[chromedp.Void](`document.documentElement.lang === "en" && document.querySelector("#inc-ref") !== null`))
 	if h := Text(t, ctx, "#tasks h2"); h != "Tasks" {
 		t.Errorf("English heading = %q", h)
 	}
