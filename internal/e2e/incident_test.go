@@ -224,10 +224,26 @@ func TestIncidentAdminScreenshots(t *testing.T) {
 		chromedp.Poll[chromedp.Void](`document.querySelector("canvas#month-chart[data-drawn]") !== null`))
 	Shot(t, ctx, "figures-chart")
 	Step(t, ctx, "english", chromedp.Navigate(e.URL+"/incidents/1"), chromedp.WaitVisible(chromedp.ID("inc-ref")),
-		chromedp.Click(chromedp.ID("lang-switch")),
-		chromedp.Poll[chromedp.Void](`document.documentElement.lang === "en" && document.querySelector("#inc-ref") !== null`))
+		chromedp.Click(chromedp.ID("lang-switch")))
+	waitJS(t, ctx, `document.documentElement.lang === "en" && document.querySelector("#inc-ref") !== null`)
 	if h := Text(t, ctx, "#tasks h2"); h != "Tasks" {
 		t.Errorf("English heading = %q", h)
 	}
 	Shot(t, ctx, "incident-en")
+}
+
+// waitJS polls a JavaScript condition for up to 15 seconds, riding out the
+// errors of a page that is being replaced (a form post and its redirect).
+func waitJS(t *testing.T, ctx context.Context, cond string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](cond))
+		if err == nil && ok {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	p := Shot(t, ctx, "FAILED-wait")
+	t.Fatalf("waited in vain for %s (screenshot: %s)", cond, p)
 }
