@@ -348,6 +348,20 @@ func TestIncidentPages(t *testing.T) {
 	if r := co.post(path+"/tasks", task); r.StatusCode != http.StatusBadRequest {
 		t.Errorf("assign to a person of another agency = %d", r.StatusCode)
 	}
+	// An observable with its first and last sightings, through the form.
+	_, odoc := rep.get(path)
+	if r := rep.post(path+"/observables", url.Values{"csrf": {csrfOf(odoc)}, "type": {"domain"}, "value": {"Evil.Example.VN"},
+		"first_seen": {"2026-11-20T06:00"}, "last_seen": {"2026-11-20T09:30"}, "is_indicator": {"1"}}); r.StatusCode != http.StatusSeeOther {
+		t.Errorf("add observable = %d", r.StatusCode)
+	}
+	if r := rep.post(path+"/observables", url.Values{"csrf": {csrfOf(odoc)}, "type": {"domain"}, "value": {"x.vn"},
+		"first_seen": {"2026-11-20T09:00"}, "last_seen": {"2026-11-20T06:00"}}); r.StatusCode != http.StatusBadRequest {
+		t.Errorf("last seen before first seen = %d", r.StatusCode)
+	}
+	_, odoc = rep.get(path)
+	if obs := text(queryAll(odoc, "#observables tbody")[0]); !strings.Contains(obs, "evil.example.vn") || !strings.Contains(obs, "20/11/2026 06:00") {
+		t.Errorf("observables: %s", obs)
+	}
 	// The coordinator adds a participating agency; the reporter names a
 	// person.
 	_, cdoc = co.get(path)

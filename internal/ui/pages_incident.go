@@ -688,8 +688,23 @@ func (h *Handler) incidentAddObservable(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	_, err = h.incidents.AddObservable(r.Context(), id, incident.ObservableInput{Type: r.PostFormValue("type"), Value: r.PostFormValue("value"),
-		TLP: access.TLP(r.PostFormValue("tlp")), IsIndicator: r.PostFormValue("is_indicator") == "1", Note: r.PostFormValue("note")})
+	in := incident.ObservableInput{Type: r.PostFormValue("type"), Value: r.PostFormValue("value"),
+		TLP: access.TLP(r.PostFormValue("tlp")), IsIndicator: r.PostFormValue("is_indicator") == "1", Note: r.PostFormValue("note")}
+	first, err := h.incLocalTime("first_seen", r.PostFormValue("first_seen"))
+	if err != nil {
+		return h.incBack(w, r, id, err, "")
+	}
+	last, err := h.incLocalTime("last_seen", r.PostFormValue("last_seen"))
+	if err != nil {
+		return h.incBack(w, r, id, err, "")
+	}
+	if !first.IsZero() {
+		in.FirstSeen = &first
+	}
+	if !last.IsZero() {
+		in.LastSeen = &last
+	}
+	_, err = h.incidents.AddObservable(r.Context(), id, in)
 	return h.incBack(w, r, id, err, "flash.saved")
 }
 
