@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -62,9 +63,22 @@ func TestIntelFlow(t *testing.T) {
 		chromedp.SetUploadFiles(chromedp.ID("file"), []string{list}),
 		chromedp.Submit(chromedp.ID("file")),
 		chromedp.WaitVisible(chromedp.ID("import-progress")),
-		chromedp.Poll[chromedp.Void](`document.querySelector("#import-status") && !document.querySelector("#import-status").textContent.includes("Đang chạy")`),
-		chromedp.Poll[chromedp.Void](`document.querySelector("canvas#import-chart[data-drawn]") !== null`),
 	)
+	// The progress page reloads itself (meta refresh) while the job runs,
+	// so poll from Go: an evaluation cut short by a reload is just retried.
+	finished := `(function(){var s=document.querySelector("#import-status");
+		return !!s && !s.textContent.includes("Đang chạy") && document.querySelector("canvas#import-chart[data-drawn]") !== null})()`
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		done, err := chromedp.Run(ctx, chromedp.Evaluate[bool](finished))
+		if err == nil && done {
+			break
+		}
+		if time.Now().After(deadline) {
+			p := Shot(t, ctx, "FAILED-import")
+			t.Fatalf("import did not finish within a minute (last error %v; screenshot %s)", err, p)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
 	if got := Text(t, ctx, "#import-created"); got != "3" {
 		t.Errorf("created = %q, want 3", got)
 	}
