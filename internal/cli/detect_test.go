@@ -12,10 +12,12 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"bulwark/internal/api"
 	"bulwark/internal/detect"
 	"bulwark/internal/incident"
+	"bulwark/internal/report"
 )
 
 const (
@@ -201,6 +203,29 @@ func TestDetectAPI(t *testing.T) {
 		}
 		// A source of another agency cannot be changed.
 		e.call(t, "POST", fmt.Sprintf("/api/v1/sources/%d/token", src.ID), standAnalyst, "", 404)
+
+		// The annual report counts this year's alerts and shared
+		// indicators in their sections (coordinators see every agency).
+		var rep report.Report
+		decodeJSON(t, e.call(t, "GET", fmt.Sprintf("/api/v1/reports/annual/%d?format=json", time.Now().Year()), coord, "", 200), &rep)
+		facts := map[string]map[string]string{}
+		for _, sec := range rep.Sections {
+			if sec.Key == report.KeyAlerts || sec.Key == report.KeyIntel {
+				if !sec.Available {
+					t.Errorf("report section %s is marked unavailable", sec.Key)
+				}
+				facts[sec.Key] = map[string]string{}
+				for _, f := range sec.Facts {
+					facts[sec.Key][f.Label] = f.Value
+				}
+			}
+		}
+		if got := facts[report.KeyAlerts]["Số cảnh báo"]; got != "2" {
+			t.Errorf("report alerts = %q, want 2 (one Sigma, one indicator): %v", got, facts[report.KeyAlerts])
+		}
+		if got := facts[report.KeyIntel]["Lượt chia sẻ dấu hiệu xâm phạm"]; got == "" || got == "0" {
+			t.Errorf("report indicator entries = %q, want at least 1: %v", got, facts[report.KeyIntel])
+		}
 	})
 }
 

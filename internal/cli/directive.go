@@ -41,6 +41,12 @@ func (a *App) wireDirectives() error {
 	if a.Incidents != nil {
 		sources[report.KeyIncidents] = incidentSection(a.Incidents, a.Directives.Location())
 	}
+	if a.Intel != nil {
+		sources[report.KeyIntel] = intelSection(a.Intel, a.Directives.Location())
+	}
+	if a.Detect != nil {
+		sources[report.KeyAlerts] = alertSection(a.Detect, a.Directives.Location())
+	}
 	if a.Fraud != nil {
 		sources[report.KeyFraud] = report.SourceFunc(func(ctx context.Context, year int) (report.Section, error) {
 			return fraudSection(ctx, a, year)
