@@ -114,8 +114,13 @@ func TestDirectiveFlowAPI(t *testing.T) {
 				t.Error("fraud section unavailable although the capability exists")
 			}
 		}
-		if s := rep.Sections[sec["alerts"]]; s.Available || s.Note == "" {
-			t.Errorf("alerts section = %+v, want an honest note", s)
+		if s := rep.Sections[sec["alerts"]]; !s.Available {
+			t.Errorf("alerts section = %+v, want it filled by detection", s)
+		}
+		// Training has no capability yet: its section says so instead of
+		// showing zeros.
+		if s := rep.Sections[sec["training"]]; s.Available || s.Note == "" {
+			t.Errorf("training section = %+v, want an honest note", s)
 		}
 
 		resp, pdf := e.apiCall(t, "GET", "/api/v1/reports/annual/2026?format=pdf", e.tokens[coord], "")
