@@ -268,10 +268,15 @@ func (s *Service) StartImport(ctx context.Context, path string, removeAfter bool
 	s.jobs.Add(1)
 	go func() {
 		defer s.jobs.Done()
-		if removeAfter {
-			defer os.Remove(path)
-		}
-		s.runJob(jctx, p, job, opts, func(imp *importer) error { return imp.fromPath(jctx, path) })
+		s.runJob(jctx, p, job, opts, func(imp *importer) error {
+			err := imp.fromPath(jctx, path)
+			// The spooled upload goes before the job is marked finished,
+			// so whoever sees "done" never finds the file still there.
+			if removeAfter {
+				os.Remove(path)
+			}
+			return err
+		})
 	}()
 	return snapshot, nil
 }
