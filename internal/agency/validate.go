@@ -5,11 +5,12 @@ import (
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 
 	"bulwark/internal/errs"
+
+	"bulwark/internal/textcheck"
 )
 
 // Limits on input, in runes unless said otherwise.
@@ -34,43 +35,10 @@ type text struct {
 	multiline bool
 }
 
-// cleanText trims and NFC-normalises s and checks it: valid UTF-8, no
-// control characters (line breaks and tabs allowed in multi-line fields),
-// at most t.max runes, present when required. Vietnamese typed on different
-// keyboards arrives composed or decomposed; NFC makes equal names equal.
+// cleanText checks one free-text field the way every capability does
+// (see internal/textcheck).
 func cleanText(t text, s string) (string, error) {
-	// Refuse absurd input before normalising it; NFC at most composes three
-	// runes into one, each at most four bytes.
-	if len(s) > 12*t.max+64 {
-		return "", errs.Field(t.field, "must be at most %d characters", t.max)
-	}
-	if !utf8.ValidString(s) {
-		return "", errs.Field(t.field, "is not valid UTF-8 text")
-	}
-	s = strings.TrimSpace(norm.NFC.String(s))
-	if t.multiline {
-		s = strings.ReplaceAll(s, "\r\n", "\n")
-	}
-	for _, r := range s {
-		if r == '\n' || r == '\t' {
-			if t.multiline {
-				continue
-			}
-			return "", errs.Field(t.field, "must be on one line")
-		}
-		// Bidirectional overrides are refused too: they make a name display
-		// as something other than what it is.
-		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\uFFFD' || r == 0x2028 || r == 0x2029 {
-			return "", errs.Field(t.field, "contains a control character")
-		}
-	}
-	if n := utf8.RuneCountInString(s); n > t.max {
-		return "", errs.Field(t.field, "must be at most %d characters (got %d)", t.max, n)
-	}
-	if t.required && s == "" {
-		return "", errs.Field(t.field, "is required")
-	}
-	return s, nil
+	return textcheck.Clean(textcheck.Field{Name: t.field, Max: t.max, Required: t.required, Multiline: t.multiline}, s)
 }
 
 // cleanCode upper-cases a code and checks it is 2..max characters of A-Z,

@@ -8,19 +8,19 @@ import (
 	"html/template"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
-	"golang.org/x/text/unicode/norm"
 
 	"bulwark/internal/access"
 	"bulwark/internal/audit"
 	"bulwark/internal/blob"
 	"bulwark/internal/errs"
 	"bulwark/internal/store"
+
+	"bulwark/internal/textcheck"
 )
 
 // Notification is an e-mail the package asks to send; the application
@@ -157,38 +157,10 @@ type text struct {
 	multiline bool
 }
 
-// cleanText trims and NFC-normalises s and checks it: valid UTF-8, no
-// control characters (line breaks and tabs allowed in multi-line fields),
-// at most t.max runes, present when required.
+// cleanText checks one free-text field the way every capability does
+// (see internal/textcheck).
 func cleanText(t text, s string) (string, error) {
-	if len(s) > 12*t.max+64 {
-		return "", errs.Field(t.field, "must be at most %d characters", t.max)
-	}
-	if !utf8.ValidString(s) {
-		return "", errs.Field(t.field, "is not valid UTF-8 text")
-	}
-	s = strings.TrimSpace(norm.NFC.String(s))
-	if t.multiline {
-		s = strings.ReplaceAll(s, "\r\n", "\n")
-	}
-	for _, r := range s {
-		if r == '\n' || r == '\t' {
-			if t.multiline {
-				continue
-			}
-			return "", errs.Field(t.field, "must be on one line")
-		}
-		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\uFFFD' {
-			return "", errs.Field(t.field, "contains a control character")
-		}
-	}
-	if n := utf8.RuneCountInString(s); n > t.max {
-		return "", errs.Field(t.field, "must be at most %d characters (got %d)", t.max, n)
-	}
-	if t.required && s == "" {
-		return "", errs.Field(t.field, "is required")
-	}
-	return s, nil
+	return textcheck.Clean(textcheck.Field{Name: t.field, Max: t.max, Required: t.required, Multiline: t.multiline}, s)
 }
 
 // cleanDate checks a YYYY-MM-DD date (a real day, year 2000..2100).
