@@ -37,12 +37,16 @@ func TestFoundationFlow(t *testing.T) {
 	}
 	Shot(t, ctx, "agencies")
 
-	Step(t, ctx, "switch to English", chromedp.Click(chromedp.ID("lang-switch")), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	// Wait for the new page itself (its html lang), not just any heading:
+	// the old page's heading is still there until the reload lands.
+	Step(t, ctx, "switch to English", chromedp.Click(chromedp.ID("lang-switch")))
+	waitJS(t, ctx, `document.documentElement.lang === "en" && document.querySelector("main h1") !== null`)
 	if h := Text(t, ctx, "main h1"); h != "Agencies" {
 		t.Errorf("heading in English = %q", h)
 	}
 	Shot(t, ctx, "agencies-en")
-	Step(t, ctx, "switch back", chromedp.Click(chromedp.ID("lang-switch")), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	Step(t, ctx, "switch back", chromedp.Click(chromedp.ID("lang-switch")))
+	waitJS(t, ctx, `document.documentElement.lang === "vi" && document.querySelector("main h1") !== null`)
 	if h := Text(t, ctx, "main h1"); h != "Cơ quan, đơn vị" {
 		t.Errorf("heading back in Vietnamese = %q", h)
 	}

@@ -231,19 +231,3 @@ func TestIncidentAdminScreenshots(t *testing.T) {
 	}
 	Shot(t, ctx, "incident-en")
 }
-
-// waitJS polls a JavaScript condition for up to 15 seconds, riding out the
-// errors of a page that is being replaced (a form post and its redirect).
-func waitJS(t *testing.T, ctx context.Context, cond string) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](cond))
-		if err == nil && ok {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	p := Shot(t, ctx, "FAILED-wait")
-	t.Fatalf("waited in vain for %s (screenshot: %s)", cond, p)
-}
