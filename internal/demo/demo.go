@@ -153,7 +153,7 @@ func Seed(ctx context.Context, ag *agency.Service, au *auth.Service, steps ...fu
 	}
 	out := make([]Account, len(accounts))
 	for i, acc := range accounts {
-		acc.Password = password()
+		acc.Password = passwordFor(acc)
 		if _, err := au.CreateUser(ctx, auth.NewUser{Email: acc.Email, Name: acc.Name, AgencyCode: acc.AgencyCode,
 			Roles: []access.Role{acc.Role}, Password: acc.Password}); err != nil {
 			return nil, fmt.Errorf("demo: user %s: %w", acc.Email, err)
@@ -168,7 +168,18 @@ func Seed(ctx context.Context, ag *agency.Service, au *auth.Service, steps ...fu
 	return out, nil
 }
 
-// password makes a random 16-character password that passes the policy.
+// passwordFor draws passwords until one passes the default policy for the
+// account: a random one can happen to contain the account's name or e-mail
+// (e.g. "xem"), which the policy refuses.
+func passwordFor(acc Account) string {
+	pw := password()
+	for try := 0; try < 100 && auth.CheckPassword(pw, 0, acc.Email, acc.Name) != nil; try++ {
+		pw = password()
+	}
+	return pw
+}
+
+// password makes a random 16-character password.
 func password() string {
 	const alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 	b := make([]byte, 14)
