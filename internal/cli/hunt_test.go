@@ -2,6 +2,7 @@ package cli
 
 import (
 	"archive/tar"
+	"bulwark/internal/sharedtest"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -15,31 +16,7 @@ import (
 
 // detectTestdata returns ../shared/testdata/rel relative to the repository
 // root; it skips when absent unless BULWARK_TEST_SHARED=required.
-func detectTestdata(tb testing.TB, rel string) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Fatal("no go.mod above the package directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "testdata", rel)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("BULWARK_TEST_SHARED") == "required" {
-			tb.Fatalf("shared test data %s is required: %v", rel, err)
-		}
-		tb.Skipf("shared test data %s absent (set BULWARK_TEST_SHARED=required to fail instead): %v", rel, err)
-	}
-	return p
-}
+func detectTestdata(tb testing.TB, rel string) string { return sharedtest.Dir(tb, rel) }
 
 // extractSigmaHQ writes the SigmaHQ rule files under prefix to a temporary
 // folder, as an analyst's checkout would be.

@@ -3,8 +3,6 @@ package detect_test
 import (
 	"context"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +14,7 @@ import (
 	"bulwark/internal/incident"
 	"bulwark/internal/intel"
 	"bulwark/internal/ioc"
+	"bulwark/internal/sharedtest"
 	"bulwark/internal/store"
 )
 
@@ -170,30 +169,6 @@ func (w *world) indicator(id int64, typ ioc.Type, value string, tlp access.TLP, 
 
 // sharedTestdata returns ../shared/testdata/rel relative to the repository
 // root. It skips when absent, unless BULWARK_TEST_SHARED=required.
-func sharedTestdata(tb testing.TB, rel string) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatalf("getwd: %v", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Fatalf("no go.mod above the package directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "testdata", rel)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("BULWARK_TEST_SHARED") == "required" {
-			tb.Fatalf("shared test data %s is required: %v", rel, err)
-		}
-		tb.Skipf("shared test data %s absent (set BULWARK_TEST_SHARED=required to fail instead): %v", rel, err)
-	}
-	return p
-}
+func sharedTestdata(tb testing.TB, rel string) string { return sharedtest.Dir(tb, rel) }
 
 func mustAddr(s string) netip.Addr { return netip.MustParseAddr(s) }

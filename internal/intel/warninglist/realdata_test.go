@@ -6,40 +6,16 @@ import (
 	"errors"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"bulwark/internal/sharedtest"
 	"github.com/ulikunitz/xz"
 )
 
 // sharedTestdata returns ../shared/testdata relative to the repository
 // root. It skips when absent, unless BULWARK_TEST_SHARED=required.
-func sharedTestdata(t testing.TB, rel string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the package")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "testdata", rel)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("BULWARK_TEST_SHARED") == "required" {
-			t.Fatalf("shared test data %s is required (BULWARK_TEST_SHARED=required): %v", rel, err)
-		}
-		t.Skipf("shared test data %s absent; set BULWARK_TEST_SHARED=required to fail instead", rel)
-	}
-	return p
-}
+func sharedTestdata(t testing.TB, rel string) string { return sharedtest.Dir(t, rel) }
 
 // TestMISPWarninglists parses every list of the real MISP warninglists
 // repository and checks a few well-known answers.
