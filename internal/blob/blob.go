@@ -6,6 +6,9 @@
 //
 // The Store interface is small so that an S3-compatible store can sit
 // behind it; Local (a folder) is the default and complete implementation.
+// Because one stored file may serve several records (of any capability
+// sharing the store), Delete is only for callers that have checked that
+// no record refers to the hash any more.
 package blob
 
 import (
@@ -39,6 +42,11 @@ type Store interface {
 	Put(ctx context.Context, r io.Reader, max int64) (Info, error)
 	// Open returns the content stored under sum, or errs.NotFound.
 	Open(ctx context.Context, sum string) (io.ReadCloser, Info, error)
+	// Delete removes the content stored under sum. Content is shared by
+	// hash, so the caller must first make sure nothing else refers to it.
+	// Deleting what is not there succeeds (a retried deletion is harmless);
+	// a malformed sum is errs.Invalid.
+	Delete(ctx context.Context, sum string) error
 }
 
 // Local is a Store in a folder: objects/ab/cd/<sha256>, with tmp/ for
@@ -139,6 +147,21 @@ func (l *Local) Put(ctx context.Context, r io.Reader, max int64) (Info, error) {
 	}
 	keep = true
 	return info, nil
+}
+
+// Delete implements Store. The emptied ab/cd folders stay: removing them
+// could race with a Put of other content moving a file into them.
+func (l *Local) Delete(ctx context.Context, sum string) error {
+	if !ValidSum(sum) {
+		return errs.E(errs.Invalid, "not a file hash")
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := os.Remove(l.path(sum)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("blob: delete %s: %w", sum, err)
+	}
+	return nil
 }
 
 // Open implements Store.

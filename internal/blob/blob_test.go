@@ -156,3 +156,64 @@ func humanSize(n int) string {
 	}
 	return fmt.Sprintf("%dKiB", n>>10)
 }
+
+// deleteCase checks Delete on any Store: the content is gone afterwards,
+// other content stays, deleting twice succeeds and a malformed hash is
+// refused without touching anything.
+func deleteCase(t *testing.T, s Store) {
+	t.Helper()
+	ctx := context.Background()
+	gone, err := s.Put(ctx, strings.NewReader("ảnh chụp màn hình lừa đảo"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, err := s.Put(ctx, strings.NewReader("bằng chứng khác"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, gone.SHA256); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	if _, _, err := s.Open(ctx, gone.SHA256); !errs.Is(err, errs.NotFound) {
+		t.Errorf("Open after Delete = %v, want NotFound", err)
+	}
+	if err := s.Delete(ctx, gone.SHA256); err != nil {
+		t.Errorf("second Delete = %v, want success", err)
+	}
+	for _, bad := range []string{"", "../x", strings.ToUpper(kept.SHA256)} {
+		if err := s.Delete(ctx, bad); !errs.Is(err, errs.Invalid) {
+			t.Errorf("Delete(%q) = %v, want Invalid", bad, err)
+		}
+	}
+	rc, _, err := s.Open(ctx, kept.SHA256)
+	if err != nil {
+		t.Fatalf("other content after Delete: %v", err)
+	}
+	rc.Close()
+	// The same content stored again after a deletion is back.
+	if _, err := s.Put(ctx, strings.NewReader("ảnh chụp màn hình lừa đảo"), 0); err != nil {
+		t.Fatal(err)
+	}
+	rc, _, err = s.Open(ctx, gone.SHA256)
+	if err != nil {
+		t.Fatalf("Open after storing again: %v", err)
+	}
+	rc.Close()
+}
+
+func TestLocalDelete(t *testing.T) {
+	dir := t.TempDir()
+	l, err := NewLocal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deleteCase(t, l)
+	// The file itself is gone from the folder, not just hidden.
+	info, _ := l.Put(context.Background(), strings.NewReader("x"), 0)
+	if err := l.Delete(context.Background(), info.SHA256); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(l.path(info.SHA256)); !os.IsNotExist(err) {
+		t.Errorf("file still on disk: %v", err)
+	}
+}

@@ -154,3 +154,18 @@ func (s *S3) Open(ctx context.Context, sum string) (io.ReadCloser, Info, error) 
 	}
 	return o, Info{SHA256: sum, Size: st.Size}, nil
 }
+
+// Delete implements Store. S3 answers a removal of a missing key with
+// success, which is what Delete promises.
+func (s *S3) Delete(ctx context.Context, sum string) error {
+	if !ValidSum(sum) {
+		return errs.E(errs.Invalid, "not a file hash")
+	}
+	if err := s.c.RemoveObject(ctx, s.bucket, s.key(sum), minio.RemoveObjectOptions{}); err != nil {
+		if code := minio.ToErrorResponse(err).Code; code == "NoSuchKey" || strings.Contains(code, "NotFound") {
+			return nil
+		}
+		return errs.Wrap(errs.Unavailable, err, "the evidence store could not delete the file")
+	}
+	return nil
+}

@@ -117,3 +117,25 @@ func TestS3MissingBucket(t *testing.T) {
 		t.Fatal("NewS3 on a missing bucket succeeded")
 	}
 }
+
+func TestS3Delete(t *testing.T) {
+	s, list := newS3(t)
+	deleteCase(t, s)
+	// Two contents were stored, one deleted and stored again: both keys
+	// are there and nothing else.
+	if keys := list(); len(keys) != 2 {
+		t.Errorf("objects after deletes = %v, want 2", keys)
+	}
+	info, err := s.Put(context.Background(), strings.NewReader("x"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(context.Background(), info.SHA256); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range list() {
+		if strings.HasSuffix(k, info.SHA256) {
+			t.Errorf("object %s still in the bucket", k)
+		}
+	}
+}
