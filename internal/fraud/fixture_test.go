@@ -2,6 +2,7 @@ package fraud_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -63,6 +64,34 @@ type world struct {
 	sink     *sink
 	agencies map[string]int64
 	people   map[string]*access.Principal
+	blobs    *flakyBlobs
+	// elsewhere holds the file hashes another capability "refers to"
+	// (Deps.BlobInUse).
+	elsewhere sync.Map
+}
+
+// flakyBlobs is the folder store with deletions that can be made to fail,
+// to see a failed deletion retried.
+type flakyBlobs struct {
+	*blob.Local
+	mu         sync.Mutex
+	failDelete bool
+}
+
+func (f *flakyBlobs) Delete(ctx context.Context, sum string) error {
+	f.mu.Lock()
+	fail := f.failDelete
+	f.mu.Unlock()
+	if fail {
+		return errors.New("disk unavailable")
+	}
+	return f.Local.Delete(ctx, sum)
+}
+
+func (f *flakyBlobs) setFail(v bool) {
+	f.mu.Lock()
+	f.failDelete = v
+	f.mu.Unlock()
 }
 
 func (w *world) as(name string) context.Context {
@@ -110,12 +139,17 @@ func newWorld(t testing.TB, db *store.DB) *world {
 		w.people[u.name] = &access.Principal{UserID: id, Email: u.name + "@example.vn", Name: u.name, AgencyID: w.agencies[u.agency],
 			AgencyCode: u.agency, AgencyKind: kinds[u.agency], Roles: []access.Role{u.role}, Standing: u.agency == "CAT"}
 	}
-	blobs, err := blob.NewLocal(t.TempDir())
+	local, err := blob.NewLocal(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
+	w.blobs = &flakyBlobs{Local: local}
 	w.log = audit.New(db, w.clock.Now)
-	w.svc = fraud.New(fraud.Deps{DB: db, Audit: w.log, Blobs: blobs, Sink: w.sink, Now: w.clock.Now}, fraud.Config{})
+	inUse := func(_ context.Context, sum string) (bool, error) {
+		_, ok := w.elsewhere.Load(sum)
+		return ok, nil
+	}
+	w.svc = fraud.New(fraud.Deps{DB: db, Audit: w.log, Blobs: w.blobs, BlobInUse: inUse, Sink: w.sink, Now: w.clock.Now}, fraud.Config{})
 	for code, agency := range map[string]string{"viettel": "VTL", "vinaphone": "VNPT", "VCB": "VCB"} {
 		kind := "telecom"
 		if code == "VCB" {

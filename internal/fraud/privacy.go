@@ -19,7 +19,8 @@ const anonymiseSQL = `UPDATE fraud_reports SET reporter_name = '', reporter_phon
 
 // Anonymise applies the retention period: closed reports whose closing is
 // older than Config.Retention, and not kept for a criminal case, lose the
-// reporter's contact, the narrative and the evidence links. Background
+// reporter's contact, the narrative and the evidence files (deleted from
+// the blob store once nothing else refers to them, see purge.go). Background
 // jobs call it with the system principal; admins may run it by hand. It
 // returns how many reports were anonymised.
 func (s *Service) Anonymise(ctx context.Context) (int, error) {
@@ -36,6 +37,9 @@ func (s *Service) Anonymise(ctx context.Context) (int, error) {
 	err = s.transact(ctx, func(tx *store.Tx) error {
 		cond := `status = ? AND closed_at < ? AND anonymised_at IS NULL AND keep_reason = ''`
 		args := []any{ReportProcessed, cutoff}
+		if err := s.queueEvidencePurge(ctx, tx, cond, args...); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM fraud_evidence WHERE report_id IN (SELECT id FROM fraud_reports WHERE `+cond+`)`, args...); err != nil {
 			return err
 		}
@@ -51,6 +55,10 @@ func (s *Service) Anonymise(ctx context.Context) (int, error) {
 	})
 	if err != nil {
 		return 0, fmt.Errorf("fraud: anonymise: %w", err)
+	}
+	// Also retries deletions that failed earlier.
+	if _, err := s.purgeEvidence(ctx); err != nil {
+		s.slog.Warn("fraud: evidence files of anonymised reports", "err", err)
 	}
 	return int(n), nil
 }
@@ -133,7 +141,7 @@ func (s *Service) ExportReporter(ctx context.Context, phoneOrEmail string) (Repo
 }
 
 // EraseReporter anonymises every report of one reporter (found by phone or
-// e-mail) at their request, except reports kept for a criminal case, whose
+// e-mail) at their request and deletes their evidence files, except reports kept for a criminal case, whose
 // count is returned as kept. Admins only; audited.
 func (s *Service) EraseReporter(ctx context.Context, phoneOrEmail string) (erased, kept int, err error) {
 	p, err := access.Require(ctx)
@@ -153,6 +161,9 @@ func (s *Service) EraseReporter(ctx context.Context, phoneOrEmail string) (erase
 			return err
 		}
 		sel := cond + ` AND keep_reason = ''`
+		if err := s.queueEvidencePurge(ctx, tx, sel, arg); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM fraud_evidence WHERE report_id IN (SELECT id FROM fraud_reports WHERE `+sel+`)`, arg); err != nil {
 			return err
 		}
@@ -166,6 +177,9 @@ func (s *Service) EraseReporter(ctx context.Context, phoneOrEmail string) (erase
 	})
 	if err != nil {
 		return 0, 0, fmt.Errorf("fraud: erase reporter: %w", err)
+	}
+	if _, err := s.purgeEvidence(ctx); err != nil {
+		s.slog.Warn("fraud: evidence files of erased reports", "err", err)
 	}
 	return erased, kept, nil
 }

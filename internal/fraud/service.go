@@ -99,10 +99,13 @@ type Service struct {
 	db    *store.DB
 	log   *audit.Log
 	blobs blob.Store
-	sink  IndicatorSink
-	cfg   Config
-	now   func() time.Time
-	slog  *slog.Logger
+	// blobInUse asks whether another capability sharing the blob store
+	// still refers to a file (see purge.go).
+	blobInUse func(ctx context.Context, sum string) (bool, error)
+	sink      IndicatorSink
+	cfg       Config
+	now       func() time.Time
+	slog      *slog.Logger
 
 	ipLim     *web.Limiter
 	identLim  *web.Limiter
@@ -112,12 +115,16 @@ type Service struct {
 // Deps are the collaborators of the service. Sink may be nil: confirmed
 // indicators are then only kept in the hand-off table (ListHandoffs).
 type Deps struct {
-	DB     *store.DB
-	Audit  *audit.Log
-	Blobs  blob.Store
-	Sink   IndicatorSink
-	Logger *slog.Logger
-	Now    func() time.Time
+	DB    *store.DB
+	Audit *audit.Log
+	Blobs blob.Store
+	// BlobInUse reports whether a record outside fraud refers to a stored
+	// file (the store is shared by hash); without it, only fraud's own
+	// records are checked before an erased report's file is deleted.
+	BlobInUse func(ctx context.Context, sum string) (bool, error)
+	Sink      IndicatorSink
+	Logger    *slog.Logger
+	Now       func() time.Time
 }
 
 // New returns the service.
@@ -132,7 +139,7 @@ func New(d Deps, cfg Config) *Service {
 		lg = slog.New(slog.DiscardHandler)
 	}
 	return &Service{
-		db: d.DB, log: d.Audit, blobs: d.Blobs, sink: d.Sink, cfg: cfg, now: now, slog: lg,
+		db: d.DB, log: d.Audit, blobs: d.Blobs, blobInUse: d.BlobInUse, sink: d.Sink, cfg: cfg, now: now, slog: lg,
 		ipLim:     web.NewLimiter(cfg.PerIPInterval, cfg.PerIPBurst),
 		identLim:  web.NewLimiter(cfg.PerIdentifierInterval, cfg.PerIdentifierBurst),
 		lookupLim: web.NewLimiter(cfg.LookupInterval, cfg.LookupBurst),
