@@ -4,8 +4,9 @@
 // itself (access.From(ctx); the system principal is the CLI) and records
 // each change in the audit log inside the change's transaction. Secrets
 // (passwords, session IDs, API tokens, recovery codes) are stored only as
-// hashes and never written to the audit log; TOTP secrets are stored as
-// they must be to compute codes, and never audited.
+// hashes and never written to the audit log; TOTP secrets must be read back to
+// compute codes: they are sealed with a key kept outside the database
+// (Config.Secrets, package sealed) and never audited.
 package auth
 
 import (
@@ -21,6 +22,7 @@ import (
 	"bulwark/internal/access"
 	"bulwark/internal/audit"
 	"bulwark/internal/errs"
+	"bulwark/internal/sealed"
 	"bulwark/internal/store"
 )
 
@@ -54,6 +56,10 @@ type Config struct {
 	// Location is the time zone of the "try again after HH:MM" message,
 	// default UTC+7 (Vietnam).
 	Location *time.Location
+	// Secrets seals TOTP seeds in the database; nil stores them in clear
+	// (tests and tools). Seeds stored in clear before a key was configured
+	// keep working and are sealed at the user's next two-factor login.
+	Secrets *sealed.Box
 }
 
 // Defaults and limits.

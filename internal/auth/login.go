@@ -20,14 +20,15 @@ type account struct {
 	disabled, totpEnabled   bool
 	lockedUntil             store.Time
 	totpSecret, totpPending string
+	lang                    string
 	roles                   []access.Role
 }
 
 func (s *Service) account(ctx context.Context, q store.Querier, where string, arg any) (account, error) {
 	var a account
 	err := q.QueryRow(ctx, `SELECT u.id, u.agency_id, u.email, u.name, u.password_hash, u.disabled, u.totp_enabled,
-		u.locked_until, u.totp_secret, u.totp_pending FROM users u WHERE `+where, arg).
-		Scan(&a.id, &a.agencyID, &a.email, &a.name, &a.hash, &a.disabled, &a.totpEnabled, &a.lockedUntil, &a.totpSecret, &a.totpPending)
+		u.locked_until, u.totp_secret, u.totp_pending, u.lang FROM users u WHERE `+where, arg).
+		Scan(&a.id, &a.agencyID, &a.email, &a.name, &a.hash, &a.disabled, &a.totpEnabled, &a.lockedUntil, &a.totpSecret, &a.totpPending, &a.lang)
 	if errs.Is(err, errs.NotFound) {
 		return a, errs.Wrap(errs.NotFound, err, "user not found")
 	}
@@ -195,6 +196,10 @@ type LoginResult struct {
 	// NeedEnrol: policy requires TOTP but the user has none; the UI must
 	// send them to enrolment (BeginTOTP, ConfirmTOTP).
 	NeedEnrol bool
+	// Lang is the interface language saved with the account ("vi" unless
+	// the user chose "en"); the UI restores it on a device that has no
+	// choice of its own yet.
+	Lang string
 }
 
 // Login checks an email and password and opens a session. An unknown
@@ -271,7 +276,7 @@ func (s *Service) Login(ctx context.Context, email, password, ip, userAgent stri
 			// passes: otherwise each right password would buy a fresh
 			// round of code guesses.
 			sess, err := s.newSession(ctx, tx, a.id, true, ip, userAgent)
-			res = LoginResult{Session: sess, NeedTOTP: true}
+			res = LoginResult{Session: sess, NeedTOTP: true, Lang: a.lang}
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE users SET failed_logins = 0, last_login_at = ? WHERE id = ?`, now, a.id); err != nil {
@@ -281,7 +286,7 @@ func (s *Service) Login(ctx context.Context, email, password, ip, userAgent stri
 		if err != nil {
 			return err
 		}
-		res = LoginResult{Session: sess, NeedEnrol: s.totpRequired(a.roles)}
+		res = LoginResult{Session: sess, NeedEnrol: s.totpRequired(a.roles), Lang: a.lang}
 		return s.log.Record(ctx, tx, a.entry("login", ip, "password"))
 	})
 	if err != nil {

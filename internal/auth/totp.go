@@ -17,6 +17,7 @@ import (
 	"bulwark/internal/access"
 	"bulwark/internal/audit"
 	"bulwark/internal/errs"
+	"bulwark/internal/sealed"
 	"bulwark/internal/store"
 )
 
@@ -55,8 +56,12 @@ func (s *Service) BeginTOTP(ctx context.Context) (secret, otpauthURL string, err
 	if err != nil {
 		return "", "", fmt.Errorf("auth: generate TOTP secret: %w", err)
 	}
+	stored, err := s.cfg.Secrets.Seal(totpPurpose(p.UserID), key.Secret())
+	if err != nil {
+		return "", "", fmt.Errorf("auth: seal TOTP secret: %w", err)
+	}
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE users SET totp_pending = ?, updated_at = ? WHERE id = ?`, key.Secret(), s.clock(), p.UserID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE users SET totp_pending = ?, updated_at = ? WHERE id = ?`, stored, s.clock(), p.UserID); err != nil {
 			return fmt.Errorf("auth: store pending TOTP: %w", err)
 		}
 		return s.log.Record(ctx, tx, audit.Entry{Action: "totp.begin", ObjectType: "user", ObjectID: strconv.FormatInt(p.UserID, 10)})
@@ -65,6 +70,34 @@ func (s *Service) BeginTOTP(ctx context.Context) (secret, otpauthURL string, err
 		return "", "", err
 	}
 	return key.Secret(), key.URL(), nil
+}
+
+// totpPurpose binds a sealed TOTP seed to its user's row.
+func totpPurpose(userID int64) string { return "totp:" + strconv.FormatInt(userID, 10) }
+
+// openTOTP reads a stored TOTP seed (sealed, or in clear from before a key
+// was configured). A seed that does not open means the key file changed:
+// the user cannot pass the second factor until an admin resets it, and the
+// cause is logged without the value.
+func (s *Service) openTOTP(userID int64, stored string) (string, error) {
+	secret, err := s.cfg.Secrets.Open(totpPurpose(userID), stored)
+	if err != nil {
+		return "", fmt.Errorf("auth: TOTP secret of user %d does not open (was the key file replaced?): %w", userID, err)
+	}
+	return secret, nil
+}
+
+// resealTOTP seals a seed still stored in clear, once it has just been
+// used successfully. Failure only leaves it in clear until next time.
+func (s *Service) resealTOTP(ctx context.Context, userID int64, stored, secret string) {
+	if s.cfg.Secrets == nil || sealed.Sealed(stored) {
+		return
+	}
+	v, err := s.cfg.Secrets.Seal(totpPurpose(userID), secret)
+	if err != nil {
+		return
+	}
+	_, _ = s.db.Exec(ctx, `UPDATE users SET totp_secret = ? WHERE id = ? AND totp_secret = ?`, v, userID, stored)
 }
 
 // isTOTPCode reports whether code is six ASCII digits.
@@ -189,7 +222,11 @@ func (s *Service) ConfirmTOTP(ctx context.Context, code string) ([]string, error
 	if a.totpPending == "" {
 		return nil, errs.E(errs.Invalid, "start two-factor enrolment first")
 	}
-	st, ok := totpStep(a.totpPending, code, s.now())
+	pending, err := s.openTOTP(a.id, a.totpPending)
+	if err != nil {
+		return nil, err
+	}
+	st, ok := totpStep(pending, code, s.now())
 	if !ok {
 		return nil, errs.Field("code", "wrong code; check that your phone's clock is right and try the next code")
 	}
@@ -318,7 +355,13 @@ func (s *Service) CompleteTOTP(ctx context.Context, sessionID, code string) (Ses
 	method := "password+totp"
 	var ok bool
 	if isTOTPCode(code) {
-		ok, err = s.useTOTP(ctx, s.db, a.id, a.totpSecret, code)
+		var secret string
+		if secret, err = s.openTOTP(a.id, a.totpSecret); err != nil {
+			return Session{}, err
+		}
+		if ok, err = s.useTOTP(ctx, s.db, a.id, secret, code); ok && err == nil {
+			s.resealTOTP(ctx, a.id, a.totpSecret, secret)
+		}
 	} else {
 		method = "password+recovery code"
 		ok, err = s.useRecovery(ctx, a.id, code)

@@ -27,6 +27,7 @@ import (
 	"bulwark/internal/intel"
 	"bulwark/internal/notify"
 	"bulwark/internal/report"
+	"bulwark/internal/sealed"
 	"bulwark/internal/store"
 	"bulwark/internal/sysinv"
 	"bulwark/internal/ui"
@@ -66,6 +67,10 @@ type App struct {
 	Directives *directive.Service
 	Reports    *report.Builder
 
+	// Secrets seals the secrets stored in the database (TOTP seeds) with
+	// the key file outside it.
+	Secrets *sealed.Box
+
 	listener net.Listener
 	ready    chan struct{}
 	now      func() time.Time
@@ -90,8 +95,17 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		log.Info("migration applied", "version", m.Version, "name", m.Name)
 	}
 	a := &App{Config: cfg, Log: log, DB: db, ready: make(chan struct{}), now: time.Now}
+	key, err := sealed.LoadOrCreateKey(cfg.SecretKeyPath())
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if a.Secrets, err = sealed.New(key); err != nil {
+		db.Close()
+		return nil, err
+	}
 	a.Audit = audit.New(db, a.now)
-	a.Auth = auth.NewService(db, a.Audit, auth.Config{SessionTTL: cfg.SessionTTL, Require2FA: cfg.Require2FA && !cfg.Demo, Argon2: cfg.Argon2}, a.now)
+	a.Auth = auth.NewService(db, a.Audit, auth.Config{SessionTTL: cfg.SessionTTL, Require2FA: cfg.Require2FA && !cfg.Demo, Argon2: cfg.Argon2, Secrets: a.Secrets}, a.now)
 	a.Agencies = agency.NewService(db, a.Audit, a.now)
 	if err := a.wireIncidents(log); err != nil {
 		db.Close()

@@ -31,6 +31,9 @@ type Config struct {
 	// Argon2 is the password hashing cost; zero means the production
 	// default. Tests lower it.
 	Argon2 auth.Argon2
+	// SecretKey is the file of the key that seals secrets stored in the
+	// database; default secret.key in the data folder.
+	SecretKey string
 }
 
 // env returns the environment value of BULWARK_<name>, or def.
@@ -58,6 +61,7 @@ func envBool(name string, def bool) bool {
 func storageFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.Data, "data", env("DATA", "./data"), "data folder (SQLite database, files) [BULWARK_DATA]")
 	fs.StringVar(&c.Database, "database", env("DATABASE", ""), "database URL: postgres://... selects PostgreSQL; default SQLite in the data folder [BULWARK_DATABASE]")
+	fs.StringVar(&c.SecretKey, "secret-key-file", env("SECRET_KEY_FILE", ""), "key sealing secrets stored in the database (created mode 0600 if absent; servers sharing a database share it); default secret.key in the data folder [BULWARK_SECRET_KEY_FILE]")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error [BULWARK_LOG_LEVEL]")
 }
 
@@ -84,6 +88,15 @@ func (c Config) DatabaseURL() string {
 		return c.Database
 	}
 	return "sqlite:" + filepath.Join(c.Data, "bulwark.db")
+}
+
+// SecretKeyPath is the configured key file, or secret.key in the data
+// folder.
+func (c Config) SecretKeyPath() string {
+	if c.SecretKey != "" {
+		return c.SecretKey
+	}
+	return filepath.Join(c.Data, "secret.key")
 }
 
 // Secure reports whether cookies must be Secure: served over TLS, or behind
