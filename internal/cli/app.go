@@ -135,6 +135,7 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	a.connectIntelDetect()
 	if err := a.wireDirectives(); err != nil {
 		db.Close()
 		return nil, err

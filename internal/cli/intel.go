@@ -229,3 +229,12 @@ func runExport(ctx context.Context, e cmdEnv, args []string) error {
 	fmt.Fprintf(e.stderr, "exported %d indicators (%d skipped: not expressible in %s)\n", res.Written, res.Skipped, *format)
 	return nil
 }
+
+// connectIntelDetect has indicator changes rebuild detection's index
+// soon instead of at its periodic refresh: one second after a burst of
+// changes settles, ten at most after its first change.
+func (a *App) connectIntelDetect() {
+	if a.Intel != nil && a.Detect != nil {
+		a.Intel.SetOnChange(a.Detect.RequestIndexRebuild, time.Second, 10*time.Second)
+	}
+}

@@ -116,6 +116,9 @@ func (s *Service) ChangeIndicators(ctx context.Context, ids []int64, ch Change) 
 		}
 		return s.record(ctx, tx, "indicator."+ch.Action, "indicator", joinIDs(ids, 20), fmt.Sprintf("%d entries; %s", n, describe(ch)))
 	})
+	if err == nil && n > 0 {
+		s.changed()
+	}
 	return n, err
 }
 
@@ -252,5 +255,6 @@ func (s *Service) UpdateEntry(ctx context.Context, entryID int64, u EntryUpdate)
 		}
 		return Indicator{}, err
 	}
+	s.changed()
 	return s.Get(ctx, indID)
 }

@@ -84,6 +84,7 @@ func (s *Service) Create(ctx context.Context, in Input) (Indicator, bool, error)
 		}
 		return Indicator{}, false, err
 	}
+	s.changed()
 	ind, err := s.Get(ctx, o.IndicatorID)
 	return ind, o.Created, err
 }
@@ -179,6 +180,7 @@ func (s *Service) Submit(ctx context.Context, ins []Input) ([]Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.changed()
 	return outs, nil
 }
 

@@ -330,7 +330,11 @@ func (s *Service) runJob(ctx context.Context, p *access.Principal, job *ImportJo
 	}
 	s.mu.Lock()
 	delete(s.progress, job.ID)
+	created, merged := job.Created, job.Merged
 	s.mu.Unlock()
+	if created+merged > 0 {
+		s.changed()
+	}
 }
 
 // saveJob writes the job's figures (and, when final, its report).

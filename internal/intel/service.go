@@ -58,6 +58,7 @@ type Service struct {
 	// periodic writes to the database.
 	mu       sync.Mutex
 	progress map[int64]*ImportJob
+	notify   changeNotifier
 }
 
 // NewService returns the service with the built-in warning lists loaded;
@@ -99,6 +100,7 @@ func NewService(d Deps, cfg Config) (*Service, error) {
 
 // Close stops background jobs and waits for them to finish.
 func (s *Service) Close() {
+	s.notify.stop()
 	s.cancel()
 	s.jobs.Wait()
 }
