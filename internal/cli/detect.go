@@ -12,6 +12,7 @@ import (
 	"bulwark/internal/api"
 	"bulwark/internal/detect"
 	"bulwark/internal/detect/listen"
+	"bulwark/internal/sysinv"
 	"bulwark/internal/ui"
 	"bulwark/internal/web"
 )
@@ -92,6 +93,9 @@ func (a *App) wireDetect(ctx context.Context, log *slog.Logger) error {
 	if a.Incidents != nil {
 		deps.Incidents = a.Incidents
 	}
+	if a.Systems != nil {
+		deps.Systems = systemDirectory{a.Systems}
+	}
 	a.Detect, err = detect.New(deps, dc.Detect)
 	if err != nil {
 		return err
@@ -108,6 +112,43 @@ func (a *App) wireDetect(ctx context.Context, log *slog.Logger) error {
 		a.Detect.SetPublisher(st)
 	}
 	return nil
+}
+
+// systemDirectory shows the information systems inventory to detection,
+// which names the system an alert hits (and keeps access rules itself:
+// see internal/detect/systems.go).
+type systemDirectory struct{ svc *sysinv.Service }
+
+// DetectionSystems lists every system with its component addresses. It
+// runs as the system principal (detection's refresh passes it).
+func (d systemDirectory) DetectionSystems(ctx context.Context) ([]detect.DirectorySystem, error) {
+	var out []detect.DirectorySystem
+	at := map[int64]int{}
+	for offset := 0; ; {
+		list, total, err := d.svc.ListSystems(ctx, sysinv.SystemFilter{Limit: 5000, Offset: offset})
+		if err != nil {
+			return nil, err
+		}
+		for _, sys := range list {
+			at[sys.ID] = len(out)
+			out = append(out, detect.DirectorySystem{ID: sys.ID, Name: sys.Name, OwnerAgencyID: sys.OwnerAgencyID,
+				AddressTLP: sys.AddressTLP, Retired: sys.Status == "retired"})
+		}
+		offset += len(list)
+		if len(list) == 0 || offset >= total {
+			break
+		}
+	}
+	addrs, err := d.svc.Addresses(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range addrs {
+		if i, ok := at[a.SystemID]; ok {
+			out[i].Addresses = append(out[i].Addresses, a.Value)
+		}
+	}
+	return out, nil
 }
 
 // detectBodyRoutes serves the event and rule upload routes with the batch

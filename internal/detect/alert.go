@@ -61,6 +61,9 @@ type Alert struct {
 	LastSeen    time.Time    `json:"last_seen"`
 	Samples     []string     `json:"samples,omitempty"`
 	Observables []Observable `json:"observables,omitempty"`
+	// System is the information system hit, shown only to readers who may
+	// see it (systems.go).
+	System *AlertSystem `json:"system,omitempty"`
 }
 
 // AlertFilter selects alerts. Zero fields do not filter.
@@ -77,14 +80,25 @@ type AlertFilter struct {
 }
 
 const alertColumns = `a.id, a.agency_id, a.source_id, s.name, a.kind, a.match_key, a.entity, a.title, a.author, a.severity, a.tags, a.status, a.reason,
-	COALESCE(a.incident_id, 0), a.hits, a.first_seen, a.last_seen, a.samples, a.observables`
+	COALESCE(a.incident_id, 0), a.hits, a.first_seen, a.last_seen, a.samples, a.observables,
+	COALESCE(a.system_id, 0), a.system_name, COALESCE(a.system_owner_agency_id, 0), a.system_tlp, a.system_match`
 
 func scanAlert(sc interface{ Scan(...any) error }) (Alert, error) {
 	var a Alert
 	var tags, samples, obs string
+	var sys AlertSystem
+	var tlp string
 	if err := sc.Scan(&a.ID, &a.AgencyID, &a.SourceID, &a.SourceName, &a.Kind, &a.MatchKey, &a.Entity, &a.Title, &a.Author, &a.Severity, &tags,
-		&a.Status, &a.Reason, &a.IncidentID, &a.Hits, &a.FirstSeen, &a.LastSeen, &samples, &obs); err != nil {
+		&a.Status, &a.Reason, &a.IncidentID, &a.Hits, &a.FirstSeen, &a.LastSeen, &samples, &obs,
+		&sys.ID, &sys.Name, &sys.owner, &tlp, &sys.Matched); err != nil {
 		return Alert{}, err
+	}
+	if sys.ID != 0 {
+		sys.tlp, sys.Via = access.TLP(tlp), "address"
+		if sys.Matched == "" {
+			sys.Via = "source"
+		}
+		a.System = &sys
 	}
 	a.Tags = strings.Fields(tags)
 	_ = json.Unmarshal([]byte(samples), &a.Samples)
@@ -169,6 +183,7 @@ func (s *Service) ListAlerts(ctx context.Context, f AlertFilter) ([]Alert, int, 
 		if err != nil {
 			return nil, 0, fmt.Errorf("detect: list alerts: %w", err)
 		}
+		s.showSystem(p, &a)
 		out = append(out, a)
 	}
 	return out, total, rows.Err()
@@ -187,6 +202,7 @@ func (s *Service) GetAlert(ctx context.Context, id int64) (Alert, error) {
 	if !access.CanReadDetection(p, a.AgencyID) {
 		return Alert{}, errs.E(errs.NotFound, "no such alert")
 	}
+	s.showSystem(p, &a)
 	return a, nil
 }
 
@@ -250,6 +266,7 @@ func (s *Service) SetAlertStatus(ctx context.Context, id int64, status, reason s
 			return err
 		}
 		a.Status, a.Reason = status, reason
+		s.showSystem(p, &a)
 		out = a
 		return nil
 	})
@@ -362,6 +379,7 @@ func describeAlerts(alerts []Alert) string {
 		if a.Entity != "" {
 			fmt.Fprintf(&b, ", %s", a.Entity)
 		}
+
 		if a.Author != "" {
 			fmt.Fprintf(&b, " (Sigma rule by %s)", a.Author)
 		}

@@ -100,6 +100,21 @@ func (f *fakeIncidents) Comment(ctx context.Context, id int64, body string) (inc
 	return incident.Entry{}, nil
 }
 
+// fakeDirectory is a fixed information systems inventory.
+type fakeDirectory struct {
+	mu      sync.Mutex
+	systems []detect.DirectorySystem
+}
+
+func (f *fakeDirectory) DetectionSystems(ctx context.Context) ([]detect.DirectorySystem, error) {
+	if p := access.From(ctx); p == nil || !p.System {
+		return nil, errs.E(errs.Forbidden, "system only")
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]detect.DirectorySystem(nil), f.systems...), nil
+}
+
 // world is a small province: the police (standing agency) and two
 // districts, one person per role.
 type world struct {
@@ -108,6 +123,7 @@ type world struct {
 	clock    *clock
 	intel    *fakeIntel
 	inc      *fakeIncidents
+	dir      *fakeDirectory
 	agencies map[string]int64
 	people   map[string]*access.Principal
 }
@@ -123,7 +139,7 @@ func (w *world) as(name string) context.Context {
 func newWorld(t testing.TB, db *store.DB, cfg detect.Config) *world {
 	t.Helper()
 	ctx := context.Background()
-	w := &world{db: db, clock: &clock{t: time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)}, intel: &fakeIntel{}, inc: &fakeIncidents{},
+	w := &world{db: db, clock: &clock{t: time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)}, intel: &fakeIntel{}, inc: &fakeIncidents{}, dir: &fakeDirectory{},
 		agencies: map[string]int64{}, people: map[string]*access.Principal{}}
 	now := w.clock.Now()
 	for _, a := range []struct{ code, name, kind string }{
@@ -151,7 +167,7 @@ func newWorld(t testing.TB, db *store.DB, cfg detect.Config) *world {
 		w.people[u.name] = &access.Principal{UserID: id, Email: u.name + "@example.vn", Name: u.name, AgencyID: w.agencies[u.agency],
 			AgencyCode: u.agency, Roles: []access.Role{u.role}, Standing: u.agency == "CAT"}
 	}
-	svc, err := detect.New(detect.Deps{DB: db, Audit: audit.New(db, w.clock.Now), Now: w.clock.Now, Intel: w.intel, Incidents: w.inc}, cfg)
+	svc, err := detect.New(detect.Deps{DB: db, Audit: audit.New(db, w.clock.Now), Now: w.clock.Now, Intel: w.intel, Incidents: w.inc, Systems: w.dir}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

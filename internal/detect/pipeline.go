@@ -257,6 +257,7 @@ type pending struct {
 	samples     []string
 	observables []Observable
 	indicator   int64
+	system      *AlertSystem
 }
 
 // Process matches decoded events of one source and stores their alerts,
@@ -285,7 +286,7 @@ func (s *Service) Process(ctx context.Context, src Source, events []decode.Event
 			k := alertKey{kind: h.Kind, match: h.matchKey(), entity: entityOf(h, ev)}
 			p := agg[k]
 			if p == nil {
-				p = s.newPending(h, k, ev, now)
+				p = s.newPending(src, h, k, ev, now)
 				agg[k] = p
 				order = append(order, p)
 			}
@@ -331,8 +332,8 @@ func (s *Service) Process(ctx context.Context, src Source, events []decode.Event
 	return res, nil
 }
 
-func (s *Service) newPending(h *Hit, k alertKey, ev *decode.Event, now time.Time) *pending {
-	p := &pending{key: k, first: now, last: now}
+func (s *Service) newPending(src Source, h *Hit, k alertKey, ev *decode.Event, now time.Time) *pending {
+	p := &pending{key: k, first: now, last: now, system: s.systemOf(src, ev)}
 	switch h.Kind {
 	case HitIndicator:
 		p.indicator = h.Indicator
@@ -480,15 +481,28 @@ func (s *Service) storeAlert(ctx context.Context, tx *store.Tx, src Source, p *p
 			p.hits, p.last, mustJSON(samples), sev, mustJSON(obs), p.last, id); err != nil {
 			return fmt.Errorf("detect: update alert %d: %w", id, store.Translate(err))
 		}
+		if sys := p.system; sys != nil {
+			// An alert opened before its system was known gets it now.
+			if _, err := tx.Exec(ctx, `UPDATE detect_alerts SET system_id = ?, system_name = ?, system_owner_agency_id = ?, system_tlp = ?, system_match = ?
+				WHERE id = ? AND system_id IS NULL`, sys.ID, sys.Name, sys.owner, string(sys.tlp), sys.Matched, id); err != nil {
+				return fmt.Errorf("detect: alert %d system: %w", id, store.Translate(err))
+			}
+		}
 		return nil
 	case isNoRows(err):
 	default:
 		return fmt.Errorf("detect: find open alert: %w", store.Translate(err))
 	}
+	var sysID, sysOwner any
+	var sysName, sysTLP, sysMatch string
+	if sys := p.system; sys != nil {
+		sysID, sysOwner, sysName, sysTLP, sysMatch = sys.ID, sys.owner, sys.Name, string(sys.tlp), sys.Matched
+	}
 	if _, err := tx.Exec(ctx, `INSERT INTO detect_alerts (agency_id, source_id, kind, match_key, entity, title, author, severity, tags, status, hits,
-		first_seen, last_seen, samples, observables, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?)`,
+		first_seen, last_seen, samples, observables, system_id, system_name, system_owner_agency_id, system_tlp, system_match, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		src.AgencyID, src.ID, p.key.kind, p.key.match, p.key.entity, p.title, p.author, p.severity, p.tags, p.hits,
-		p.first, p.last, mustJSON(p.samples), mustJSON(p.observables), p.first, p.first); err != nil {
+		p.first, p.last, mustJSON(p.samples), mustJSON(p.observables), sysID, sysName, sysOwner, sysTLP, sysMatch, p.first, p.first); err != nil {
 		return fmt.Errorf("detect: open alert: %w", store.Translate(err))
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"bulwark/internal/access"
@@ -25,8 +26,9 @@ type IncidentSink interface {
 	Comment(ctx context.Context, id int64, body string) (incident.Entry, error)
 }
 
-// Deps are what the service works with. Intel and Incidents may be nil:
-// no indicator matching, no promotion.
+// Deps are what the service works with. Intel, Incidents and Systems may
+// be nil: no indicator matching, no promotion, no information system on
+// alerts.
 type Deps struct {
 	DB        *store.DB
 	Audit     *audit.Log
@@ -34,6 +36,7 @@ type Deps struct {
 	Now       func() time.Time
 	Intel     IndicatorSource
 	Incidents IncidentSink
+	Systems   SystemDirectory
 	Metrics   *Metrics
 }
 
@@ -120,6 +123,9 @@ type Service struct {
 	decoders map[decode.SourceKind]decode.Decoder
 	lastIdx  IndexStats
 	idxMu    sync.Mutex
+
+	dir      SystemDirectory
+	sysTable atomic.Pointer[systemTable]
 }
 
 // New returns the service. Call LoadRules and RebuildIndex (or Run) before
@@ -132,7 +138,7 @@ func New(d Deps, cfg Config) (*Service, error) {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{db: d.DB, audit: d.Audit, log: d.Log, now: d.Now, intel: d.Intel, inc: d.Incidents, metrics: d.Metrics, cfg: cfg,
+	s := &Service{db: d.DB, audit: d.Audit, log: d.Log, now: d.Now, intel: d.Intel, inc: d.Incidents, dir: d.Systems, metrics: d.Metrics, cfg: cfg,
 		engine: NewEngine(), slots: make(chan struct{}, cfg.Workers), waits: make(chan struct{}, cfg.Workers*4),
 		rebuild: make(chan struct{}, 1), rates: map[int64]*rate{}, decoders: map[decode.SourceKind]decode.Decoder{}}
 	s.tokens.init()
@@ -222,12 +228,16 @@ func (s *Service) memberAgencies(ctx context.Context) ([]int64, error) {
 	return ids, rows.Err()
 }
 
-// Run keeps the indicator index fresh until ctx ends: it rebuilds on
-// request, on the refresh period, and when the soonest indicator expires.
+// Run keeps the indicator index and the information systems' addresses
+// fresh until ctx ends: it rebuilds on request, on the refresh period, and
+// when the soonest indicator expires.
 func (s *Service) Run(ctx context.Context) {
 	for {
 		if _, err := s.RebuildIndex(ctx); err != nil && ctx.Err() == nil {
 			s.log.Warn("indicator index", "err", err)
+		}
+		if err := s.RefreshSystems(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("information systems for alerts", "err", err)
 		}
 		wait := s.cfg.IndexRefresh
 		if t, ok := s.engine.Index().NextExpiry(); ok {

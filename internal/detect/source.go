@@ -42,8 +42,11 @@ type Source struct {
 	Kind     string `json:"kind"`
 	// Format is the decoder (decode.SourceKind).
 	Format string `json:"format"`
-	// SystemID is the information system the sensor watches, 0 for none.
-	SystemID int64 `json:"system_id,omitempty"`
+	// SystemID is the information system the sensor watches, 0 for none;
+	// SystemName is its name, for readers who may read that system. Its
+	// alerts hit that system when their addresses hit none.
+	SystemID   int64  `json:"system_id,omitempty"`
+	SystemName string `json:"system_name,omitempty"`
 	// TokenHint is the token's first characters, to tell tokens apart.
 	TokenHint string `json:"token_hint"`
 	// Senders are the addresses a syslog sender without a token may send
@@ -149,6 +152,9 @@ func (s *Service) CreateSource(ctx context.Context, in SourceInput) (CreatedSour
 	if err != nil {
 		return CreatedSource{}, err
 	}
+	if err := s.checkWatchedSystem(ctx, p, in.SystemID); err != nil {
+		return CreatedSource{}, err
+	}
 	token, hash := newToken()
 	now := s.now()
 	var id int64
@@ -172,6 +178,7 @@ func (s *Service) CreateSource(ctx context.Context, in SourceInput) (CreatedSour
 	if err != nil {
 		return CreatedSource{}, err
 	}
+	s.sourceSystemName(p, &src)
 	return CreatedSource{Source: src, Token: token}, nil
 }
 
@@ -186,6 +193,11 @@ func (s *Service) UpdateSource(ctx context.Context, id int64, in SourceInput) (S
 	if err != nil {
 		return Source{}, err
 	}
+	if in.SystemID != src.SystemID {
+		if err := s.checkWatchedSystem(ctx, access.From(ctx), in.SystemID); err != nil {
+			return Source{}, err
+		}
+	}
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE detect_sources SET name = ?, kind = ?, format = ?, system_id = ?, senders = ?, silent_after_seconds = ?, updated_at = ? WHERE id = ?`,
 			in.Name, in.Kind, in.Format, nullID(in.SystemID), strings.Join(in.Senders, ","), int64(silent/time.Second), s.now(), id); err != nil {
@@ -197,7 +209,12 @@ func (s *Service) UpdateSource(ctx context.Context, id int64, in SourceInput) (S
 		return Source{}, err
 	}
 	s.tokens.clear()
-	return s.getSource(ctx, s.db, id)
+	out, err := s.getSource(ctx, s.db, id)
+	if err != nil {
+		return Source{}, err
+	}
+	s.sourceSystemName(access.From(ctx), &out)
+	return out, nil
 }
 
 // RotateToken replaces a source's token; the old one stops working at once.
@@ -258,6 +275,7 @@ func (s *Service) authorizedSource(ctx context.Context, id int64, manage bool) (
 	if manage && !access.CanManageSources(p, src.AgencyID) {
 		return Source{}, access.Deny("change this source")
 	}
+	s.sourceSystemName(p, &src)
 	return src, nil
 }
 
@@ -331,7 +349,14 @@ func (s *Service) ListSources(ctx context.Context, agencyID int64) ([]Source, er
 		}
 		out = append(out, src)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("detect: list sources: %w", err)
+	}
+	rows.Close()
+	for i := range out {
+		s.sourceSystemName(p, &out[i])
+	}
+	return out, nil
 }
 
 // SourceByToken returns the enabled source whose token this is. Any
