@@ -3,6 +3,7 @@ package detect
 import (
 	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -38,10 +39,17 @@ type Hit struct {
 // Rules is a compiled, immutable rule set with its correlations, as the
 // engine matches with it.
 type Rules struct {
-	Set         *sigma.RuleSet
+	Set *sigma.RuleSet
+	// Correlator holds the correlation state of agency 0 (offline
+	// hunting); each agency's events are correlated apart (CorrelatorFor).
 	Correlator  *sigma.Correlator
 	Correlating int // correlation rules loaded
 	Rejects     []sigma.Reject
+
+	correlations []*sigma.Rule
+	compiled     []*sigma.CompiledRule
+	corrMu       sync.Mutex
+	byAgency     map[int64]*sigma.Correlator
 }
 
 // NewRules builds a Rules from a loaded collection. Correlation rules that
@@ -56,9 +64,33 @@ func NewRules(c *sigma.Collection) *Rules {
 			}
 		} else {
 			r.Correlator, r.Correlating = corr, len(c.Correlations)
+			r.correlations, r.compiled = c.Correlations, c.Rules
+			r.byAgency = map[int64]*sigma.Correlator{0: corr}
 		}
 	}
 	return r
+}
+
+// CorrelatorFor returns the correlation state of one agency's events, nil
+// when no correlation rule is loaded. Agencies are kept apart: one
+// agency's failed logons never complete another's brute-force count, and
+// an alert never rests on events its agency may not see. Each agency's
+// state is bounded by sigma's defaults (groups per rule, events per group).
+func (r *Rules) CorrelatorFor(agency int64) *sigma.Correlator {
+	if r == nil || r.Correlator == nil {
+		return nil
+	}
+	r.corrMu.Lock()
+	defer r.corrMu.Unlock()
+	if c := r.byAgency[agency]; c != nil {
+		return c
+	}
+	c, err := sigma.NewCorrelator(r.correlations, r.compiled, sigma.CorrelatorOptions{FieldMap: FieldMap})
+	if err != nil { // compiled once already in NewRules
+		return r.Correlator
+	}
+	r.byAgency[agency] = c
+	return c
 }
 
 // FieldMap maps a Sigma rule's field names onto decoded events' field
@@ -127,8 +159,10 @@ func (e *Engine) Snapshot() *Snapshot {
 
 // Match appends to dst the hits of one event for a source of the given
 // agency: indicators it may use, then Sigma rules of the event's logsource,
-// then correlation rules the rule matches complete (t is the event's time
-// for correlation windows). Each indicator and rule appears once.
+// then correlation rules the rule matches complete within the agency's
+// events (t is the event's time for correlation windows). Each indicator
+// and rule appears once; rules that only feed correlations (generate:
+// false) are left out.
 func (s *Snapshot) Match(ev *decode.Event, agency int64, t time.Time, dst []Hit) []Hit {
 	dst = s.matchIndicators(ev, agency, dst)
 	if s.Rules == nil || s.Rules.Set.Len() == 0 {
@@ -154,13 +188,23 @@ func (s *Snapshot) Match(ev *decode.Event, agency int64, t time.Time, dst []Hit)
 			}
 		}
 	}
-	if s.Rules.Correlator != nil {
+	if corr := s.Rules.CorrelatorFor(agency); corr != nil {
 		end := len(dst)
 		for _, h := range dst[start:end] {
-			for _, a := range s.Rules.Correlator.Observe(h.Rule, se, t) {
+			for _, a := range corr.Observe(h.Rule, se, t) {
 				dst = append(dst, Hit{Kind: HitCorrelation, Rule: a.Rule, Group: a.Group})
 			}
 		}
+		// A rule that correlations use with generate: false (Sigma's
+		// default) raises no alert of its own.
+		kept := start
+		for _, h := range dst[start:] {
+			if h.Kind != HitRule || corr.Generates(h.Rule) {
+				dst[kept] = h
+				kept++
+			}
+		}
+		dst = dst[:kept]
 	}
 	return dst
 }

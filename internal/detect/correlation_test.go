@@ -1,0 +1,184 @@
+package detect_test
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"bulwark/internal/detect"
+	"bulwark/internal/store"
+	"bulwark/internal/store/storetest"
+)
+
+// logonRules are two detection rules that only feed correlations
+// (generate is false by default) and the three kinds of correlation over
+// them.
+const logonRules = `title: Failed Logon
+name: failed_logon
+id: 5a1b0c1e-0000-4000-8000-000000000020
+level: low
+logsource:
+  product: windows
+  service: security
+detection:
+  sel:
+    EventID: 4625
+  condition: sel
+---
+title: Successful Logon
+name: successful_logon
+id: 5a1b0c1e-0000-4000-8000-000000000021
+level: informational
+logsource:
+  product: windows
+  service: security
+detection:
+  sel:
+    EventID: 4624
+  condition: sel
+---
+title: Brute Force From One Address
+id: 5a1b0c1e-0000-4000-8000-000000000022
+level: high
+author: Bulwark tests
+correlation:
+  type: event_count
+  rules: [failed_logon]
+  group-by: [IpAddress]
+  timespan: 5m
+  condition:
+    gte: 5
+---
+title: Password Spray From One Address
+id: 5a1b0c1e-0000-4000-8000-000000000023
+level: high
+correlation:
+  type: value_count
+  rules: [failed_logon]
+  group-by: [IpAddress]
+  timespan: 10m
+  condition:
+    field: TargetUserName
+    gte: 3
+---
+title: Logon After Failures
+id: 5a1b0c1e-0000-4000-8000-000000000024
+level: critical
+correlation:
+  type: temporal
+  rules: [failed_logon, successful_logon]
+  group-by: [IpAddress]
+  timespan: 5m
+`
+
+func logonLine(id int, ip, user string) string {
+	return fmt.Sprintf(`{"Channel":"Security","EventID":%d,"Computer":"dc01.example.vn","IpAddress":%q,"TargetUserName":%q}`, id, ip, user)
+}
+
+// TestCorrelationPipeline runs Sigma correlation rules through the
+// pipeline: rules uploaded through the service, events ingested as a
+// source, correlation alerts stored. Each agency's events are correlated
+// apart, a window that ran out does not count, and the rules that only feed
+// correlations raise no alert of their own.
+func TestCorrelationPipeline(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db, detect.Config{})
+		ctx := context.Background()
+		if up := upload(t, w, logonRules); up.Added != 5 || len(up.Rejected) != 0 {
+			t.Fatalf("UploadRules = %+v", up)
+		}
+		if rs := w.svc.Engine().Rules(); rs.Correlating != 3 {
+			t.Fatalf("%d correlation rules loaded, want 3", rs.Correlating)
+		}
+		bac, err := w.svc.CreateSource(w.as("bac"), detect.SourceInput{Name: "DC huyện Bắc", Kind: "windows", Format: "windows"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		nam, err := w.svc.CreateSource(w.as("nam"), detect.SourceInput{Name: "DC huyện Nam", Kind: "windows", Format: "windows"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		send := func(src detect.CreatedSource, lines ...string) detect.IngestResult {
+			t.Helper()
+			res, err := w.svc.Ingest(ctx, src.Source, strings.NewReader(strings.Join(lines, "\n")), false)
+			if err != nil || res.Rejected != 0 {
+				t.Fatalf("Ingest = %+v, %v", res, err)
+			}
+			return res
+		}
+		repeat := func(n int, line string) []string {
+			out := make([]string, n)
+			for i := range out {
+				out[i] = line
+			}
+			return out
+		}
+		// event_count: four failures from one address, the same address
+		// fails once at another agency (not counted here), then the fifth.
+		if res := send(bac, repeat(4, logonLine(4625, "203.0.113.50", "admin"))...); res.Alerts != 0 || res.Accepted != 4 {
+			t.Fatalf("four failures = %+v, want no alert (the base rule does not generate)", res)
+		}
+		w.clock.Add(time.Minute)
+		if res := send(nam, logonLine(4625, "203.0.113.50", "admin")); res.Alerts != 0 {
+			t.Fatalf("another agency's failure = %+v, want no alert", res)
+		}
+		w.clock.Add(time.Minute)
+		if res := send(bac, logonLine(4625, "203.0.113.50", "admin")); res.Alerts != 1 {
+			t.Fatalf("fifth failure = %+v, want the brute-force alert", res)
+		}
+		// event_count outside the window: four, six minutes, one more.
+		send(bac, repeat(4, logonLine(4625, "203.0.113.80", "x"))...)
+		w.clock.Add(6 * time.Minute)
+		if res := send(bac, logonLine(4625, "203.0.113.80", "x")); res.Alerts != 0 {
+			t.Fatalf("a failure after the window = %+v, want no alert", res)
+		}
+		// value_count: three user names from one address.
+		send(bac, logonLine(4625, "203.0.113.60", "an"), logonLine(4625, "203.0.113.60", "binh"))
+		w.clock.Add(2 * time.Minute)
+		if res := send(bac, logonLine(4625, "203.0.113.60", "chi")); res.Alerts != 1 {
+			t.Fatalf("third user name = %+v, want the spray alert", res)
+		}
+		// temporal: a failure, then a success within five minutes.
+		send(bac, logonLine(4625, "203.0.113.70", "dung"))
+		w.clock.Add(3 * time.Minute)
+		if res := send(bac, logonLine(4624, "203.0.113.70", "dung")); res.Alerts != 1 {
+			t.Fatalf("success after a failure = %+v, want the temporal alert", res)
+		}
+
+		alerts, _, err := w.svc.ListAlerts(w.as("bac"), detect.AlertFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		type row struct {
+			Kind, Title, Entity, Severity, Author string
+			Hits                                  int64
+		}
+		var got []row
+		for _, a := range alerts {
+			got = append(got, row{a.Kind, a.Title, a.Entity, a.Severity, a.Author, a.Hits})
+		}
+		sort.Slice(got, func(i, j int) bool { return got[i].Title < got[j].Title })
+		want := []row{
+			{"correlation", "Brute Force From One Address (203.0.113.50)", "203.0.113.50", "high", "Bulwark tests", 1},
+			{"correlation", "Logon After Failures (203.0.113.70)", "203.0.113.70", "critical", "", 1},
+			{"correlation", "Password Spray From One Address (203.0.113.60)", "203.0.113.60", "high", "", 1},
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("alerts of the district (-want +got):\n%s", diff)
+		}
+		if _, n, _ := w.svc.ListAlerts(w.as("nam"), detect.AlertFilter{}); n != 0 {
+			t.Errorf("the other district has %d alerts, want 0", n)
+		}
+		// Matched counts the events that raised or added to an alert: the
+		// three that completed a correlation.
+		src, err := w.svc.GetSource(w.as("bac"), bac.ID)
+		if err != nil || src.Accepted != 15 || src.Matched != 3 {
+			t.Errorf("source counters = %d accepted, %d matched, %v; want 15 and 3", src.Accepted, src.Matched, err)
+		}
+	})
+}
