@@ -95,7 +95,7 @@ func TestSysinvAPI(t *testing.T) {
 			{name: "return without reasons", method: "POST", path: "/api/v1/systems/" + dc + "/dossier", as: admin, body: `{"action":"return"}`, wantStatus: 400, want: []string{`"field":"note"`}},
 			{name: "accepting risk needs the owner's coordinator", method: "PUT", path: "/api/v1/findings/1", as: skhcnAnalyst, body: `{"status":"accepted","reason":"x"}`, wantStatus: 403},
 			{name: "feed import refused to an agency", method: "POST", path: "/api/v1/vulnerability-feeds?name=kev.json", as: skhcnAnalyst, body: string(kev), wantStatus: 403},
-			{name: "KEV re-import is incremental", method: "POST", path: "/api/v1/vulnerability-feeds?name=kev.json&kind=kev", as: coord, body: string(kev), wantStatus: 201, want: []string{`"status":"done"`, `"unchanged":5`, `"catalog_version":"2026.11.18"`, `"problem_count":1`}},
+			{name: "KEV re-import is incremental", method: "POST", path: "/api/v1/vulnerability-feeds?name=kev.json&kind=kev", as: coord, body: string(kev), wantStatus: 201, want: []string{`"status":"done"`, `"unchanged":3`, `"updated":2`, `"catalog_version":"2026.11.18"`, `"problem_count":1`}},
 			{name: "broken feed is reported", method: "POST", path: "/api/v1/vulnerability-feeds?name=broken.json", as: coord, body: `{"vulnerabilities":[{"cveID":"CVE-2024-0001","dateAdded":"2024-01-01"},{"cve`, wantStatus: 201, want: []string{`"status":"failed"`, `"records":1`}},
 			{name: "feed URL must be http", method: "POST", path: "/api/v1/vulnerability-feeds", as: coord, body: `{"kind":"kev","url":"file:///etc/passwd"}`, wantStatus: 400, want: []string{`"field":"url"`}},
 			{name: "feed runs", method: "GET", path: "/api/v1/vulnerability-feeds", as: coord, wantStatus: 200, want: []string{`"kind":"nvd"`, `"kind":"kev"`, `CVE-BAD-ID`}},

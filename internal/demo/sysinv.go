@@ -1,8 +1,11 @@
 package demo
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"bulwark/internal/agency"
@@ -29,8 +32,9 @@ func Systems(svc *sysinv.Service, ag *agency.Service) func(context.Context) erro
 // appraisal, Apache ActiveMQ 5.17.5) and the general hospital's
 // information system (proposed level 2 while its 120,000 patients' data
 // suggests 3; Windows Server 2008 R2, Log4j 2.14.1 and an nginx named
-// without a CPE) — then imports the NVD and KEV excerpts so that findings
-// appear. Dates are relative to now. ctx must carry the system principal.
+// without a CPE) — then imports the real NVD records and KEV excerpt
+// (sysinv/testdata/public) and, for Log4j and Windows, two hand-written
+// sample records, so that findings appear. Dates are relative to now. ctx must carry the system principal.
 func SeedSystems(ctx context.Context, svc *sysinv.Service, ag *agency.Service) error {
 	skhcn, err := ag.AgencyByCode(ctx, "SKHCN")
 	if err != nil {
@@ -143,16 +147,59 @@ func SeedSystems(ctx context.Context, svc *sysinv.Service, ag *agency.Service) e
 	if _, err := svc.SaveAnswers(ctx, portal.ID, in); err != nil {
 		return fmt.Errorf("demo: checklist: %w", err)
 	}
+	// The real NVD records and KEV excerpt first; then, from the
+	// hand-written samples, only the CVEs the real excerpt lacks (Log4Shell
+	// and BlueKeep, whose real records are too large to keep here).
+	if _, err := svc.ImportFeed(ctx, "nvd", "nvdcve-2.0-public.json", sysinv.PublicNVDFeed()); err != nil {
+		return fmt.Errorf("demo: import NVD records: %w", err)
+	}
+	if _, err := svc.ImportFeed(ctx, "kev", "known_exploited_vulnerabilities.json", sysinv.PublicKEV()); err != nil {
+		return fmt.Errorf("demo: import KEV excerpt: %w", err)
+	}
 	for _, name := range []string{"testdata/nvdcve-2.0-sample.json", "testdata/kev-sample.json"} {
-		f, err := feed.Samples.Open(name)
+		b, err := samplesWithout(name, "CVE-2021-41773", "CVE-2021-42013", "CVE-2023-46604", "CVE-2021-23017")
 		if err != nil {
-			return fmt.Errorf("demo: feed sample: %w", err)
+			return err
 		}
-		_, err = svc.ImportFeed(ctx, "", name[len("testdata/"):], f)
-		f.Close()
-		if err != nil {
+		if _, err := svc.ImportFeed(ctx, "", name[len("testdata/"):], bytes.NewReader(b)); err != nil {
 			return fmt.Errorf("demo: import %s: %w", name, err)
 		}
 	}
 	return nil
+}
+
+// samplesWithout returns a feed sample without the records of the given
+// CVEs. Its deliberately broken records stay: the feed page then shows how
+// an import reports them.
+func samplesWithout(name string, drop ...string) ([]byte, error) {
+	b, err := feed.Samples.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("demo: feed sample: %w", err)
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("demo: feed sample %s: %w", name, err)
+	}
+	var recs []json.RawMessage
+	if err := json.Unmarshal(doc["vulnerabilities"], &recs); err != nil {
+		return nil, fmt.Errorf("demo: feed sample %s: %w", name, err)
+	}
+	var keep []json.RawMessage
+	for _, r := range recs {
+		var probe struct {
+			CVE struct {
+				ID string `json:"id"`
+			} `json:"cve"`
+			CVEID string `json:"cveID"`
+		}
+		_ = json.Unmarshal(r, &probe) // a broken record is kept as it is
+		id := probe.CVE.ID + probe.CVEID
+		if !slices.Contains(drop, id) {
+			keep = append(keep, r)
+		}
+	}
+	if doc["vulnerabilities"], err = json.Marshal(keep); err != nil {
+		return nil, err
+	}
+	return json.Marshal(doc)
 }

@@ -236,16 +236,17 @@ func (s *Service) upsertCVE(ctx context.Context, tx *store.Tx, c feed.CVE, run *
 	now := s.stamp()
 	if exists {
 		run.Updated++
-		// The NVD's own KEV date counts; the CISA catalogue import may have set it already.
+		// The NVD's own KEV dates count; the CISA catalogue import may have set them already.
 		_, err = tx.Exec(ctx, `UPDATE sysinv_vulns SET published = ?, last_modified = ?, status = ?, description = ?, cvss = ?, severity = ?,
 			vector = ?, cvss_version = ?, configurations = ?, in_nvd = TRUE,
-			kev = (kev OR ?), kev_added = CASE WHEN kev_added = '' THEN ? ELSE kev_added END, updated_at = ? WHERE cve_id = ?`,
-			pub, lm, c.Status, c.Description, c.CVSS, c.Severity, c.Vector, c.CVSSVersion, string(confs), c.KEVAdded != "", c.KEVAdded, now, c.ID)
+			kev = (kev OR ?), kev_added = CASE WHEN kev_added = '' THEN ? ELSE kev_added END,
+			kev_due = CASE WHEN kev_due = '' THEN ? ELSE kev_due END, updated_at = ? WHERE cve_id = ?`,
+			pub, lm, c.Status, c.Description, c.CVSS, c.Severity, c.Vector, c.CVSSVersion, string(confs), c.KEVAdded != "", c.KEVAdded, c.KEVDue, now, c.ID)
 	} else {
 		run.Added++
 		_, err = tx.Exec(ctx, `INSERT INTO sysinv_vulns (cve_id, published, last_modified, status, description, cvss, severity, vector, cvss_version,
-			configurations, in_nvd, kev, kev_added, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, TRUE, ?, ?, ?)`,
-			c.ID, pub, lm, c.Status, c.Description, c.CVSS, c.Severity, c.Vector, c.CVSSVersion, string(confs), c.KEVAdded != "", c.KEVAdded, now)
+			configurations, in_nvd, kev, kev_added, kev_due, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, TRUE, ?, ?, ?, ?)`,
+			c.ID, pub, lm, c.Status, c.Description, c.CVSS, c.Severity, c.Vector, c.CVSSVersion, string(confs), c.KEVAdded != "", c.KEVAdded, c.KEVDue, now)
 	}
 	if err != nil {
 		return fmt.Errorf("sysinv: store %s: %w", c.ID, err)

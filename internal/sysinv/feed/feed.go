@@ -66,8 +66,10 @@ type CVE struct {
 	Severity     string  // LOW, MEDIUM, HIGH, CRITICAL (or NONE)
 	Vector       string
 	CVSSVersion  string
-	// KEVAdded is set when the NVD record carries CISA's exploit date.
+	// KEVAdded and KEVDue are set when the NVD record carries CISA's
+	// exploit date and action due date (cisaExploitAdd, cisaActionDue).
 	KEVAdded       string
+	KEVDue         string
 	Configurations []Configuration
 }
 
@@ -338,6 +340,7 @@ type nvdRecord struct {
 		LastModified   string `json:"lastModified"`
 		VulnStatus     string `json:"vulnStatus"`
 		CISAExploitAdd string `json:"cisaExploitAdd"`
+		CISAActionDue  string `json:"cisaActionDue"`
 		Descriptions   []struct {
 			Lang  string `json:"lang"`
 			Value string `json:"value"`
@@ -382,7 +385,8 @@ func handleNVD(raw json.RawMessage, i int, info *Info, h Handler) error {
 		info.problem(Problem{Index: i, ID: truncate(c.ID, 40), Message: "bad CVE id"})
 		return nil
 	}
-	out := CVE{ID: c.ID, Status: truncate(c.VulnStatus, 40), KEVAdded: truncate(c.CISAExploitAdd, 10)}
+	out := CVE{ID: c.ID, Status: truncate(c.VulnStatus, 40), KEVAdded: truncate(c.CISAExploitAdd, 10),
+		KEVDue: truncate(c.CISAActionDue, 10)}
 	var err error
 	if out.LastModified, err = parseTime(c.LastModified); err != nil {
 		info.Skipped++
