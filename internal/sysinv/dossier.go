@@ -205,7 +205,7 @@ func (s *Service) Advance(ctx context.Context, systemID int64, st Step) (Dossier
 			due = today.AddDate(0, 0, s.cfg.Rules.AppraisalDays[strconv.Itoa(lvl)]).Format(time.DateOnly)
 		case "appraised":
 			to = DossierAppraised
-			due = addWorkingDays(today, s.cfg.Rules.ApprovalWorkingDays).Format(time.DateOnly)
+			due = s.cfg.Rules.AddWorkingDays(today, s.cfg.Rules.ApprovalWorkingDays).Format(time.DateOnly)
 		case "return":
 			if note == "" {
 				return errs.Field("note", "give the reasons for returning the dossier")

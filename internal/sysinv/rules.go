@@ -26,6 +26,22 @@ type Rules struct {
 	DueSoonDays          int            `json:"due_soon_days"`
 	FindingDueDays       []FindingRule  `json:"finding_due_days"`
 	Risk                 RiskWeights    `json:"risk"`
+	// Holidays are the public holidays and compensatory days off on which
+	// offices do not work (Labour Code 2019 art. 112), stated per date
+	// because Tết and the Hùng Kings' day follow the lunar calendar and
+	// the Prime Minister fixes Tết and the day beside 2 September yearly.
+	Holidays []Holiday `json:"holidays"`
+	// Workdays are Saturdays or Sundays worked in exchange for a bridge
+	// day off, as the yearly notices announce them.
+	Workdays []string `json:"workdays"`
+
+	off, on map[string]bool // Holidays and Workdays by date
+}
+
+// Holiday is one day off.
+type Holiday struct {
+	Date string `json:"date"` // YYYY-MM-DD
+	Name string `json:"name"`
 }
 
 // FindingRule gives the days to fix a finding; the first rule whose
@@ -46,6 +62,18 @@ type RiskWeights struct {
 	PerOverdueDuty    float64 `json:"per_overdue_duty"`
 	PerRecentIncident float64 `json:"per_recent_incident"`
 	IncidentDays      int     `json:"incident_days"`
+	// IncidentSeverity weighs a recent incident by its severity (low,
+	// medium, high, critical); a severity not listed weighs 1.
+	IncidentSeverity map[string]float64 `json:"incident_severity"`
+}
+
+// incidentWeight is what one recent incident of a severity adds.
+func (w RiskWeights) incidentWeight(severity string) float64 {
+	f, ok := w.IncidentSeverity[severity]
+	if !ok {
+		f = 1
+	}
+	return f * w.PerRecentIncident
 }
 
 // DefaultRules returns the embedded rules.
@@ -76,6 +104,29 @@ func ParseRules(b []byte) (Rules, error) {
 	if r.ApprovalWorkingDays <= 0 || r.MonitoringReportDays <= 0 || r.DueSoonDays <= 0 || len(r.FindingDueDays) == 0 {
 		return Rules{}, fmt.Errorf("sysinv: rules: approval_working_days, monitoring_report_days, due_soon_days and finding_due_days are required")
 	}
+	r.off, r.on = map[string]bool{}, map[string]bool{}
+	for _, h := range r.Holidays {
+		if _, err := time.Parse(time.DateOnly, h.Date); err != nil {
+			return Rules{}, fmt.Errorf("sysinv: rules: holiday %q is not YYYY-MM-DD", h.Date)
+		}
+		if r.off[h.Date] {
+			return Rules{}, fmt.Errorf("sysinv: rules: holiday %s is listed twice", h.Date)
+		}
+		r.off[h.Date] = true
+	}
+	for _, d := range r.Workdays {
+		t, err := time.Parse(time.DateOnly, d)
+		if err != nil {
+			return Rules{}, fmt.Errorf("sysinv: rules: workday %q is not YYYY-MM-DD", d)
+		}
+		if wd := t.Weekday(); wd != time.Saturday && wd != time.Sunday {
+			return Rules{}, fmt.Errorf("sysinv: rules: workday %s is not a Saturday or Sunday", d)
+		}
+		if r.off[d] {
+			return Rules{}, fmt.Errorf("sysinv: rules: %s is both a holiday and a workday", d)
+		}
+		r.on[d] = true
+	}
 	return r, nil
 }
 
@@ -94,13 +145,25 @@ func (r Rules) FindingDays(cvss float64, kev bool, level int) int {
 	return 180
 }
 
-// addWorkingDays adds n working days (Monday to Friday) to d. Public
-// holidays are not known to Bulwark; the deadline may then fall a day or
-// two early, which errs on the safe side.
-func addWorkingDays(d time.Time, n int) time.Time {
+// WorkingDay reports whether offices work on d: Monday to Friday unless a
+// holiday, or a weekend day listed as a workday.
+func (r Rules) WorkingDay(d time.Time) bool {
+	day := d.Format(time.DateOnly)
+	if r.on[day] {
+		return true
+	}
+	if wd := d.Weekday(); wd == time.Saturday || wd == time.Sunday {
+		return false
+	}
+	return !r.off[day]
+}
+
+// AddWorkingDays adds n working days to d (see WorkingDay). Dates past the
+// last year the holidays list covers count weekends only.
+func (r Rules) AddWorkingDays(d time.Time, n int) time.Time {
 	for n > 0 {
 		d = d.AddDate(0, 0, 1)
-		if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
+		if r.WorkingDay(d) {
 			n--
 		}
 	}
