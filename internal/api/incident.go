@@ -16,6 +16,7 @@ import (
 	"bulwark/internal/errs"
 	"bulwark/internal/incident"
 	"bulwark/internal/notify"
+	"bulwark/internal/sysinv"
 )
 
 // The incident capability's operations (issue 3).
@@ -39,7 +40,7 @@ func (h *Handler) incidentRoutes() []Route {
 		return nil
 	}
 	const tag = "incidents"
-	return []Route{
+	return append([]Route{
 		{Method: "GET", Path: "/api/v1/incidents", Summary: "List incidents the caller sees", Tag: tag, Query: append(append([]Param{}, incidentListParams...), pageParams...), Response: Page[incident.Incident]{}, fn: h.listIncidents},
 		{Method: "GET", Path: "/api/v1/incidents/export", Summary: "Export the filtered incidents as CSV or XLSX", Tag: tag, Query: append([]Param{{"format", "string", "csv (default) or xlsx"}}, incidentListParams...), fn: h.exportIncidents},
 		{Method: "POST", Path: "/api/v1/incidents", Summary: "Report an incident", Tag: tag, Body: incident.Input{}, Response: incident.Incident{}, Status: 201, fn: h.createIncident},
@@ -84,7 +85,36 @@ func (h *Handler) incidentRoutes() []Route {
 		{Method: "POST", Path: "/api/v1/webhooks", Summary: "Add a webhook; its signing secret is shown once (admin)", Tag: "notifications", Body: webhookJSON{}, Response: notify.Webhook{}, Status: 201, fn: h.createWebhook},
 		{Method: "PUT", Path: "/api/v1/webhooks/{id}/active", Summary: "Turn a webhook on or off (admin)", Tag: "notifications", Body: activeJSON{}, Status: 204, fn: h.webhookActive},
 		{Method: "GET", Path: "/api/v1/notifications", Summary: "Notification delivery log (admin)", Tag: "notifications", Query: pageParams, Response: Page[notify.Delivery]{}, fn: h.deliveries},
+		{Method: "GET", Path: "/api/v1/webhooks/{id}/deliveries", Summary: "One webhook's delivery log (admin)", Tag: "notifications", Query: pageParams, Response: Page[notify.Delivery]{}, fn: h.webhookDeliveries},
+	}, h.systemIncidentRoutes()...)
+}
+
+// systemIncidentRoutes join incidents and the information systems
+// inventory.
+func (h *Handler) systemIncidentRoutes() []Route {
+	if h.incidents == nil || h.systems == nil {
+		return nil
 	}
+	return []Route{
+		{Method: "GET", Path: "/api/v1/systems/{id}/incidents", Summary: "The newest incidents that hit a system (those the caller may see)", Tag: "systems",
+			Query: []Param{{"limit", "integer", "at most this many (1–500, default 50)"}}, Response: Page[sysinv.IncidentBrief]{}, fn: h.systemIncidents},
+	}
+}
+
+func (h *Handler) systemIncidents(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	limit, _, err := paging(r)
+	if err != nil {
+		return err
+	}
+	list, total, err := h.systems.RecentIncidents(r.Context(), id, limit)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, Page[sysinv.IncidentBrief]{Items: nonNil(list), Total: total, Limit: limit})
 }
 
 type incidentJSON struct {
@@ -962,6 +992,28 @@ func (h *Handler) webhookActive(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+func (h *Handler) webhookDeliveries(w http.ResponseWriter, r *http.Request) error {
+	if h.notify == nil {
+		return errs.E(errs.Unavailable, "notifications are not configured")
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	limit, offset, err := paging(r)
+	if err != nil {
+		return err
+	}
+	if _, err := h.notify.Webhook(r.Context(), id); err != nil {
+		return err
+	}
+	list, total, err := h.notify.WebhookDeliveries(r.Context(), id, limit, offset)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, Page[notify.Delivery]{Items: nonNil(list), Total: total, Limit: limit, Offset: offset})
 }
 
 func (h *Handler) deliveries(w http.ResponseWriter, r *http.Request) error {

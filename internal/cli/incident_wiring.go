@@ -15,6 +15,7 @@ import (
 	"bulwark/internal/incident"
 	"bulwark/internal/notify"
 	"bulwark/internal/store"
+	"bulwark/internal/sysinv"
 	"bulwark/internal/ui"
 	"bulwark/internal/web"
 )
@@ -128,4 +129,66 @@ func (a *App) runIncidentJobs(ctx context.Context) {
 			a.Log.Warn("incident deadlines", "err", err)
 		}
 	})
+}
+
+// incidentSystems lets incidents link the inventory systems their caller
+// may see.
+type incidentSystems struct{ s *sysinv.Service }
+
+func systemRef(x sysinv.System) incident.SystemRef {
+	return incident.SystemRef{ID: x.ID, Name: x.Name, OwnerAgency: x.OwnerAgency, ApprovedLevel: x.ApprovedLevel,
+		ProposedLevel: x.ProposedLevel, Status: x.Status}
+}
+
+func (c incidentSystems) VisibleSystem(ctx context.Context, id int64) (incident.SystemRef, error) {
+	x, err := c.s.GetSystem(ctx, id)
+	if err != nil {
+		return incident.SystemRef{}, err
+	}
+	return systemRef(x), nil
+}
+
+func (c incidentSystems) VisibleSystems(ctx context.Context) ([]incident.SystemRef, error) {
+	list, _, err := c.s.ListSystems(ctx, sysinv.SystemFilter{Limit: 5000})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]incident.SystemRef, 0, len(list))
+	for _, x := range list {
+		if x.Status != "retired" {
+			out = append(out, systemRef(x))
+		}
+	}
+	return out, nil
+}
+
+// systemIncidents gives the inventory the incidents that hit its systems.
+type systemIncidents struct{ s *incident.Service }
+
+func (c systemIncidents) IncidentCounts(ctx context.Context, since time.Time) (map[int64]map[string]int, error) {
+	counts, err := c.s.SystemIncidentCounts(ctx, since)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]map[string]int, len(counts))
+	for id, bySev := range counts {
+		out[id] = map[string]int{}
+		for sev, n := range bySev {
+			out[id][string(sev)] = n
+		}
+	}
+	return out, nil
+}
+
+func (c systemIncidents) SystemIncidents(ctx context.Context, systemID int64, limit int) ([]sysinv.IncidentBrief, int, error) {
+	list, total, err := c.s.SystemIncidents(ctx, systemID, limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]sysinv.IncidentBrief, len(list))
+	for i, x := range list {
+		out[i] = sysinv.IncidentBrief{ID: x.ID, Ref: x.Ref, Title: x.Title, Severity: string(x.Severity), Status: string(x.Status),
+			Serious: x.Serious, DetectedAt: x.DetectedAt}
+	}
+	return out, total, nil
 }

@@ -52,7 +52,8 @@ func loadSysinvConfig() (sysinvConfig, error) {
 }
 
 // wireSysinv builds the information systems service over the shared blob
-// folder and notification outbox (wired by wireIncidents before it).
+// folder and notification outbox (wired by wireIncidents before it), and
+// links it with incidents both ways.
 func (a *App) wireSysinv(log *slog.Logger) error {
 	sc, err := loadSysinvConfig()
 	if err != nil {
@@ -70,7 +71,13 @@ func (a *App) wireSysinv(log *slog.Logger) error {
 	if a.Notify != nil {
 		d.Notifier = a.Notify
 	}
+	if a.Incidents != nil {
+		d.Incidents = systemIncidents{a.Incidents} // incident_wiring.go
+	}
 	a.Systems = sysinv.NewService(d, sysinv.Config{Rules: sc.Rules, MaxDocumentSize: ic.MaxEvidence, MaxFeedSize: 0, BaseURL: a.Config.BaseURL})
+	if a.Incidents != nil {
+		a.Incidents.SetSystemCatalog(incidentSystems{a.Systems})
+	}
 	a.maxFeedBody = sc.MaxFeedBody
 	return nil
 }

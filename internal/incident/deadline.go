@@ -170,8 +170,8 @@ func evaluate(rules []Rule, inc *Incident, ev map[string]*time.Time, now time.Ti
 	return out
 }
 
-// refreshDue stores the incident's earliest unmet deadline, which lists,
-// filters and the dashboard read.
+// refreshDue stores the incident's earliest unmet deadline (a rule's or
+// an open task's due date), which lists, filters and the dashboard read.
 func (s *Service) refreshDue(ctx context.Context, tx *store.Tx, id int64) error {
 	inc, err := s.load(ctx, tx, id)
 	if err != nil {
@@ -190,6 +190,21 @@ func (s *Service) refreshDue(ctx context.Context, tx *store.Tx, id int64) error 
 	for _, d := range evaluate(rules, &inc, ev, s.now()) {
 		if (d.State == "open" || d.State == "overdue") && (due == nil || d.Due.Before(*due)) {
 			due, code = d.Due, d.Rule.Code
+		}
+	}
+	// An open task's due date is a deadline of the incident too: a task
+	// past due makes the incident overdue ("task:<id>").
+	if inc.Status.Open() {
+		var tid int64
+		var tdue store.Time
+		err := tx.QueryRow(ctx, `SELECT id, due_at FROM incident_tasks WHERE incident_id = ? AND status IN ('open', 'in_progress')
+			AND due_at IS NOT NULL ORDER BY due_at, id LIMIT 1`, id).Scan(&tid, &tdue)
+		switch {
+		case errs.Is(err, errs.NotFound):
+		case err != nil:
+			return fmt.Errorf("incident: task deadline: %w", err)
+		case tdue.Valid && (due == nil || tdue.Time.Before(*due)):
+			due, code = tdue.Ptr(), fmt.Sprintf("task:%d", tid)
 		}
 	}
 	if _, err := tx.Exec(ctx, `UPDATE incidents SET next_due_at = ?, next_due_rule = ? WHERE id = ?`, nullTime(due), code, id); err != nil {

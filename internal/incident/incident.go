@@ -20,7 +20,8 @@
 // outside the owner agency is written to the audit log.
 //
 // The package reads the foundation's agencies and users tables for names
-// and recipients; it never writes them.
+// and recipients, and the inventory's sysinv_systems table for the names
+// and levels of linked systems; it never writes them.
 package incident
 
 import (
@@ -173,23 +174,29 @@ type Ref struct {
 
 // Incident is the record.
 type Incident struct {
-	ID           int64      `json:"id"`
-	Ref          string     `json:"ref"`
-	Title        string     `json:"title"`
-	Description  string     `json:"description"`
-	Category     string     `json:"category"`
-	Severity     Severity   `json:"severity"`
-	Serious      bool       `json:"serious"`
-	SystemLevel  int        `json:"system_level"`
-	Effects      []Effect   `json:"effects"`
-	Beyond       bool       `json:"beyond_capacity"`
-	TLP          access.TLP `json:"tlp"`
-	PAP          PAP        `json:"pap"`
-	Status       Status     `json:"status"`
-	Owner        Ref        `json:"owner_agency"`
-	Lead         Ref        `json:"lead_agency"`
-	Participants []Ref      `json:"participating_agencies"`
-	People       []int64    `json:"named_people,omitempty"`
+	ID          int64    `json:"id"`
+	Ref         string   `json:"ref"`
+	Title       string   `json:"title"`
+	Description string   `json:"description"`
+	Category    string   `json:"category"`
+	Severity    Severity `json:"severity"`
+	Serious     bool     `json:"serious"`
+	SystemLevel int      `json:"system_level"`
+	Effects     []Effect `json:"effects"`
+	Beyond      bool     `json:"beyond_capacity"`
+	// Systems are the linked inventory systems; InventoryLevel is the
+	// highest approved level among them (0: none approved), which the
+	// serious flag uses instead of SystemLevel when set. Filled when one
+	// incident is loaded, not in lists.
+	Systems        []SystemRef `json:"systems"`
+	InventoryLevel int         `json:"inventory_level"`
+	TLP            access.TLP  `json:"tlp"`
+	PAP            PAP         `json:"pap"`
+	Status         Status      `json:"status"`
+	Owner          Ref         `json:"owner_agency"`
+	Lead           Ref         `json:"lead_agency"`
+	Participants   []Ref       `json:"participating_agencies"`
+	People         []int64     `json:"named_people,omitempty"`
 
 	ReporterUserID  int64  `json:"reporter_user_id,omitempty"`
 	ReporterName    string `json:"reporter_name"`
@@ -243,13 +250,18 @@ type Input struct {
 	SystemOwner     string     `json:"system_owner"`
 	AffectedSystems string     `json:"affected_systems"`
 	AffectedAddrs   string     `json:"affected_addresses"`
-	Provider        string     `json:"provider"`
-	ImpactHarm      string     `json:"impact_harm"`
-	ImpactSpread    string     `json:"impact_spread"`
-	ImpactOps       string     `json:"impact_operations"`
-	Measures        string     `json:"measures"`
-	Lessons         string     `json:"lessons"`
-	DetectedAt      time.Time  `json:"detected_at"`
+	// SystemIDs link inventory systems (internal/sysinv) the reporter may
+	// see; systems not in the inventory stay in AffectedSystems and
+	// AffectedAddrs. On update the list is replaced; systems already
+	// linked stay even when the editor cannot see them.
+	SystemIDs    []int64   `json:"system_ids"`
+	Provider     string    `json:"provider"`
+	ImpactHarm   string    `json:"impact_harm"`
+	ImpactSpread string    `json:"impact_spread"`
+	ImpactOps    string    `json:"impact_operations"`
+	Measures     string    `json:"measures"`
+	Lessons      string    `json:"lessons"`
+	DetectedAt   time.Time `json:"detected_at"`
 	// OwnerAgencyID files on behalf of another agency (coordinators only);
 	// 0 is the caller's agency.
 	OwnerAgencyID int64 `json:"owner_agency_id,omitempty"`

@@ -43,7 +43,11 @@ func (s *Service) reindex(ctx context.Context, tx *store.Tx, id int64) error {
 		Scan(&ref, &title, &desc, &systems, &addrs, &operator, &owner); err != nil {
 		return fmt.Errorf("incident: reindex %d: %w", id, err)
 	}
-	words := strings.FieldsFunc(fold(strings.Join([]string{ref, title, desc, systems, addrs, operator, owner}, " ")),
+	names, err := systemNames(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	words := strings.FieldsFunc(fold(strings.Join([]string{ref, title, desc, systems, names, addrs, operator, owner}, " ")),
 		func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 	body := strings.Join(words, " ")
 	if tx.Dialect() == store.Postgres {

@@ -79,7 +79,7 @@ func (s *Service) load(ctx context.Context, q store.Querier, id int64) (Incident
 	if inc.taskAgencies, err = int64s(ctx, q, `SELECT DISTINCT agency_id FROM incident_tasks WHERE incident_id = ? AND status <> 'cancelled'`, id); err != nil {
 		return inc, err
 	}
-	return inc, nil
+	return inc, loadSystems(ctx, q, &inc)
 }
 
 func int64s(ctx context.Context, q store.Querier, query string, args ...any) ([]int64, error) {
@@ -167,6 +167,9 @@ func (s *Service) Create(ctx context.Context, in Input) (Incident, error) {
 	if in, err = clean(in, s.now()); err != nil {
 		return Incident{}, err
 	}
+	if in.SystemIDs, err = s.checkSystems(ctx, in.SystemIDs, nil); err != nil {
+		return Incident{}, err
+	}
 	var id int64
 	err = s.transact(ctx, func(tx *store.Tx) error {
 		owner := p.AgencyID
@@ -221,6 +224,9 @@ func (s *Service) Create(ctx context.Context, in Input) (Incident, error) {
 			return err
 		}
 		if err := s.setParticipants(ctx, tx, id, in.Participants, owner, lead); err != nil {
+			return err
+		}
+		if err := s.setSystems(ctx, tx, id, in.SystemIDs); err != nil {
 			return err
 		}
 		if err := s.journal(ctx, tx, id, JournalEvent, "created", ref); err != nil {
@@ -389,7 +395,20 @@ func PermissionsFor(p *access.Principal, inc *Incident) Permissions {
 // times other than detection). The previous description is kept in the
 // journal. Merged incidents cannot be edited (Conflict).
 func (s *Service) Update(ctx context.Context, id int64, in Input) (Incident, error) {
-	err := s.transact(ctx, func(tx *store.Tx) error {
+	p, err := caller(ctx)
+	if err != nil {
+		return Incident{}, err
+	}
+	// Newly linked systems are checked against the caller's view of the
+	// inventory before the transaction (the inventory reads on its own).
+	before, err := s.visible(ctx, s.db, p, id)
+	if err != nil {
+		return Incident{}, s.audited(ctx, err)
+	}
+	if in.SystemIDs, err = s.checkSystems(ctx, in.SystemIDs, before.SystemIDs()); err != nil {
+		return Incident{}, err
+	}
+	err = s.transact(ctx, func(tx *store.Tx) error {
 		_, cur, err := s.allowed(ctx, tx, id, "edit the incident", CanEdit)
 		if err != nil {
 			return err
@@ -403,6 +422,12 @@ func (s *Service) Update(ctx context.Context, id int64, in Input) (Incident, err
 		changed := changedFields(cur, in)
 		if len(changed) == 0 {
 			return nil
+		}
+		for _, sid := range in.SystemIDs {
+			// A system kept unchecked above but unlinked since then is a new link now.
+			if !slices.Contains(cur.SystemIDs(), sid) && slices.Contains(before.SystemIDs(), sid) {
+				return errs.Field("system_ids", "no information system you may see has id %d", sid)
+			}
 		}
 		now := s.stamp()
 		_, err = tx.Exec(ctx, `UPDATE incidents SET title = ?, description = ?, category = ?, severity = ?, serious = ?, system_level = ?, effects = ?,
@@ -426,6 +451,13 @@ func (s *Service) Update(ctx context.Context, id int64, in Input) (Incident, err
 				jid, cur.Description, now, access.From(ctx).Label()); err != nil {
 				return fmt.Errorf("incident: keep previous description: %w", err)
 			}
+		}
+		if slices.Contains(changed, "systems") {
+			if err := s.setSystems(ctx, tx, id, in.SystemIDs); err != nil {
+				return err
+			}
+		} else if err := s.refreshSerious(ctx, tx, id); err != nil {
+			return err
 		}
 		if err := s.reindex(ctx, tx, id); err != nil {
 			return err
@@ -463,6 +495,7 @@ func changedFields(cur Incident, in Input) []string {
 	add("system_owner", cur.SystemOwner != in.SystemOwner)
 	add("affected_systems", cur.AffectedSystems != in.AffectedSystems)
 	add("affected_addresses", cur.AffectedAddrs != in.AffectedAddrs)
+	add("systems", !sameIDs(cur.SystemIDs(), in.SystemIDs))
 	add("provider", cur.Provider != in.Provider)
 	add("impact_harm", cur.ImpactHarm != in.ImpactHarm)
 	add("impact_spread", cur.ImpactSpread != in.ImpactSpread)
@@ -569,4 +602,15 @@ func (s *Service) NamedPeople(ctx context.Context, id int64) ([]Assignee, error)
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+// sameIDs reports whether a and b hold the same ids, in any order.
+func sameIDs(a, b []int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	x, y := slices.Clone(a), slices.Clone(b)
+	slices.Sort(x)
+	slices.Sort(y)
+	return slices.Equal(x, y)
 }

@@ -78,6 +78,7 @@ type Service struct {
 	blobs    blob.Store
 	sink     IndicatorSink
 	notifier Notifier
+	systems  SystemCatalog
 	now      func() time.Time
 	loc      *time.Location
 	cfg      Config

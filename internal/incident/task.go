@@ -174,6 +174,9 @@ func (s *Service) insertTask(ctx context.Context, tx *store.Tx, inc *Incident, i
 	if err := s.record(ctx, tx, "incident.task_create", inc.ID, fmt.Sprintf("task %d agency %d", tid, in.AgencyID)); err != nil {
 		return 0, err
 	}
+	if err := s.refreshDue(ctx, tx, inc.ID); err != nil {
+		return 0, err
+	}
 	return tid, s.notify(ctx, tx, inc, "incident.assigned", []int64{in.AgencyID}, in.AssigneeID, in.Title)
 }
 
@@ -249,6 +252,9 @@ func (s *Service) UpdateTask(ctx context.Context, taskID int64, up TaskUpdate) (
 			return err
 		}
 		if err := s.record(ctx, tx, "incident.task_update", inc.ID, fmt.Sprintf("task %d %s", taskID, up.Status)); err != nil {
+			return err
+		}
+		if err := s.refreshDue(ctx, tx, inc.ID); err != nil {
 			return err
 		}
 		if up.Status == TaskDone {

@@ -259,8 +259,39 @@ func (o *Outbox) Webhooks(ctx context.Context) ([]Webhook, error) {
 	return webhooks(ctx, o.db, false)
 }
 
+// Webhook returns one webhook, without its secret (admins only).
+func (o *Outbox) Webhook(ctx context.Context, id int64) (Webhook, error) {
+	if err := admin(ctx, o.log, "read webhooks"); err != nil {
+		return Webhook{}, err
+	}
+	list, err := webhooks(ctx, o.db, false)
+	if err != nil {
+		return Webhook{}, err
+	}
+	for _, h := range list {
+		if h.ID == id {
+			return h, nil
+		}
+	}
+	return Webhook{}, errs.E(errs.NotFound, "no such webhook")
+}
+
 // Deliveries lists the delivery log, newest first (admins only).
 func (o *Outbox) Deliveries(ctx context.Context, limit, offset int) ([]Delivery, int, error) {
+	return o.deliveryLog(ctx, 0, limit, offset)
+}
+
+// WebhookDeliveries lists one webhook's deliveries, newest first (admins
+// only).
+func (o *Outbox) WebhookDeliveries(ctx context.Context, webhookID int64, limit, offset int) ([]Delivery, int, error) {
+	if webhookID <= 0 {
+		return nil, 0, errs.E(errs.NotFound, "no such webhook")
+	}
+	return o.deliveryLog(ctx, webhookID, limit, offset)
+}
+
+// deliveryLog lists deliveries, of one webhook when webhookID is set.
+func (o *Outbox) deliveryLog(ctx context.Context, webhookID int64, limit, offset int) ([]Delivery, int, error) {
 	if err := admin(ctx, o.log, "read the delivery log"); err != nil {
 		return nil, 0, err
 	}
@@ -268,11 +299,15 @@ func (o *Outbox) Deliveries(ctx context.Context, limit, offset int) ([]Delivery,
 		limit = 100
 	}
 	offset = max(offset, 0)
+	where, args := `1=1`, []any{}
+	if webhookID != 0 {
+		where, args = `webhook_id = ?`, []any{webhookID}
+	}
 	var total int
-	if err := o.db.QueryRow(ctx, `SELECT COUNT(*) FROM notify_outbox`).Scan(&total); err != nil {
+	if err := o.db.QueryRow(ctx, `SELECT COUNT(*) FROM notify_outbox WHERE `+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("notify: count deliveries: %w", err)
 	}
-	list, err := deliveries(ctx, o.db, `1=1 ORDER BY id DESC LIMIT ? OFFSET ?`, limit, offset)
+	list, err := deliveries(ctx, o.db, where+` ORDER BY id DESC LIMIT ? OFFSET ?`, append(args, limit, offset)...)
 	return list, total, err
 }
 

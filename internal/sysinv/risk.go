@@ -14,9 +14,9 @@ import (
 // Risk is a system's risk score and what it is made of. The score is
 // level × per_level + Σ open findings' CVSS (× kev_factor when known
 // exploited, × weak_factor for name matches), capped at findings_cap, +
-// overdue duties × per_overdue_duty + recent incidents ×
-// per_recent_incident (Rules.Risk). It ranks systems; it is not a
-// probability.
+// overdue duties × per_overdue_duty + Σ incidents detected in the last
+// incident_days × their severity's weight × per_recent_incident
+// (Rules.Risk). It ranks systems; it is not a probability.
 type Risk struct {
 	Score           float64 `json:"score"`
 	LevelPart       float64 `json:"level_part"`
@@ -129,6 +129,12 @@ func (s *Service) view(ctx context.Context, systems []System, sortBy string) (Pr
 	if err != nil {
 		return ProvinceView{}, err
 	}
+	var incidents map[int64]map[string]int
+	if s.incidents != nil {
+		if incidents, err = s.incidents.IncidentCounts(ctx, s.now().AddDate(0, 0, -w.IncidentDays)); err != nil {
+			s.slog.Warn("sysinv: incident counts failed; risk scores leave incidents out", "err", err)
+		}
+	}
 	var pv ProvinceView
 	byAgency := map[int64]*AgencySummary{}
 	agencyMet := map[int64][2]int{}
@@ -144,13 +150,12 @@ func (s *Service) view(ctx context.Context, systems []System, sortBy string) (Pr
 			}
 		}
 		r.DutiesPart = float64(r.OverdueDuties) * w.PerOverdueDuty
-		if s.incidents != nil && sys.Status != "retired" {
-			n, err := s.incidents.RecentIncidents(ctx, sys.ID, s.now().AddDate(0, 0, -w.IncidentDays))
-			if err != nil {
-				s.slog.Warn("sysinv: incident count failed", "system", sys.ID, "err", err)
+		if sys.Status != "retired" {
+			for sev, n := range incidents[sys.ID] {
+				r.RecentIncidents += n
+				r.IncidentsPart += float64(n) * w.incidentWeight(sev)
 			}
-			r.RecentIncidents = n
-			r.IncidentsPart = float64(n) * w.PerRecentIncident
+			r.IncidentsPart = math.Round(r.IncidentsPart*10) / 10
 		}
 		if sys.Status == "retired" {
 			r.LevelPart = 0

@@ -48,10 +48,27 @@ type Notifier interface {
 	Enqueue(ctx context.Context, q store.Querier, m notify.Message) error
 }
 
-// IncidentCounter tells how many incidents hit a system recently; the
-// incident capability may provide it. Nil counts none.
-type IncidentCounter interface {
-	RecentIncidents(ctx context.Context, systemID int64, since time.Time) (int, error)
+// IncidentSource tells which incidents hit a system; the incident
+// capability provides it (wired in internal/cli). Nil: none.
+type IncidentSource interface {
+	// IncidentCounts counts, per system, the incidents detected since
+	// since, by severity (low, medium, high, critical), whoever asks: the
+	// risk score is the system's own figure and shows no incident.
+	IncidentCounts(ctx context.Context, since time.Time) (map[int64]map[string]int, error)
+	// SystemIncidents lists the newest incidents of a system that the
+	// caller may see, and how many the caller sees in all.
+	SystemIncidents(ctx context.Context, systemID int64, limit int) ([]IncidentBrief, int, error)
+}
+
+// IncidentBrief is an incident as the system page lists it.
+type IncidentBrief struct {
+	ID         int64     `json:"id"`
+	Ref        string    `json:"ref"`
+	Title      string    `json:"title"`
+	Severity   string    `json:"severity"`
+	Status     string    `json:"status"`
+	Serious    bool      `json:"serious"`
+	DetectedAt time.Time `json:"detected_at"`
 }
 
 // Deps are what the service works with. Blobs, Notifier and Incidents may
@@ -61,7 +78,7 @@ type Deps struct {
 	Audit     *audit.Log
 	Blobs     blob.Store
 	Notifier  Notifier
-	Incidents IncidentCounter
+	Incidents IncidentSource
 	Log       *slog.Logger
 	Now       func() time.Time
 	// HTTP fetches feeds given by URL; nil uses a client with a 10-minute
@@ -84,7 +101,7 @@ type Service struct {
 	log       *audit.Log
 	blobs     blob.Store
 	notifier  Notifier
-	incidents IncidentCounter
+	incidents IncidentSource
 	slog      *slog.Logger
 	now       func() time.Time
 	http      *http.Client
