@@ -1,12 +1,17 @@
 package api
 
 import (
+	"bufio"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	"bulwark/internal/errs"
 	"bulwark/internal/fraud"
 	"bulwark/internal/web"
 )
@@ -58,7 +63,7 @@ func (h *Handler) fraudRoutes() []Route {
 
 		{Method: "GET", Path: "/api/v1/fraud/reports", Summary: "List fraud reports (police verifiers; no reporter contacts)", Tag: tag, Query: append([]Param{{"channel", "string", "channel"}, {"scam_type", "string", "scam type"}, {"source", "string", "public, staff or import"}}, pageParams...), Response: Page[fraud.Report]{}, fn: h.listFraudReports},
 		{Method: "POST", Path: "/api/v1/fraud/reports", Summary: "File a report on a victim's behalf (analysts)", Tag: tag, Body: fraud.ReportInput{}, Response: fraud.Receipt{}, Status: 201, fn: h.fileFraudReport},
-		{Method: "POST", Path: "/api/v1/fraud/reports/import", Summary: "Import reports from CSV (header kind,value[,bank,account_name,channel,scam_type,occurred_on,amount,narrative]); per-row result", Tag: tag, Response: fraud.ImportResult{}, fn: h.importFraudReports},
+		{Method: "POST", Path: "/api/v1/fraud/reports/import", Summary: "Import reports from CSV as the request body (header kind,value[,bank,account_name,channel,scam_type,occurred_on,amount,narrative]; read row by row, up to 50 MB by default); per-row result", Tag: tag, Response: fraud.ImportResult{}, fn: h.importFraudReports},
 		{Method: "GET", Path: "/api/v1/fraud/reports/{id}", Summary: "Get a report with its subjects and evidence", Tag: tag, Response: fraud.Report{}, fn: h.getFraudReport},
 		{Method: "GET", Path: "/api/v1/fraud/reports/{id}/reporter", Summary: "The reporter's contact (police analysts only; every view is audited)", Tag: tag, Response: fraud.Contact{}, fn: h.fraudReporter},
 		{Method: "POST", Path: "/api/v1/fraud/reports/{id}/evidence", Summary: "Add an evidence file to a report (staff who may read it; image, audio or PDF as the raw body, at most 5 MB)", Tag: tag, Query: []Param{{"filename", "string", "the file's name, for display"}}, Response: fraud.Evidence{}, Status: 201, fn: h.addFraudEvidence},
@@ -150,12 +155,81 @@ func (h *Handler) fileFraudReport(w http.ResponseWriter, r *http.Request) error 
 	return writeJSON(w, http.StatusCreated, rc)
 }
 
+// FraudImportRoutes take a CSV file of up to fraud.Config.MaxImportBytes
+// (see cli).
+func FraudImportRoutes() []string { return []string{"POST /api/v1/fraud/reports/import"} }
+
+// importIdle is how long an import may wait for the next part of the file
+// (the server's ReadTimeout is for ordinary requests).
+const importIdle = 2 * time.Minute
+
+// importFraudReports reads the CSV row by row while the service stores it
+// and keeps the per-row results in a temporary file, then sends them as
+// one fraud.ImportResult: memory does not grow with the file, and the
+// client is not answered while it is still sending (HTTP/1.1 clients do
+// not all read a response before their request is sent). If the import
+// stops part-way (file too large, upload cut), the rows before are stored
+// and listed and "stopped" says why; a file refused before any row is an
+// ordinary problem response.
 func (h *Handler) importFraudReports(w http.ResponseWriter, r *http.Request) error {
-	res, err := h.fraud.ImportCSV(r.Context(), r.Body, nil)
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(importIdle))
+	spool, err := os.CreateTemp("", "bulwark-fraud-import-*")
 	if err != nil {
-		return err
+		return fmt.Errorf("api: fraud import spool: %w", err)
 	}
-	return writeJSON(w, http.StatusOK, res)
+	defer os.Remove(spool.Name())
+	defer spool.Close()
+	buf := bufio.NewWriter(spool)
+	n, extended := 0, time.Now()
+	sum, err := h.fraud.ImportCSVRows(r.Context(), r.Body, func(row fraud.ImportRow) error {
+		if now := time.Now(); now.Sub(extended) > time.Second {
+			_ = rc.SetReadDeadline(now.Add(importIdle))
+			extended = now
+		}
+		b, err := json.Marshal(row)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			buf.WriteString(",\n")
+		}
+		n++
+		_, err = buf.Write(b)
+		return err
+	})
+	stopped := ""
+	if err != nil {
+		if k := errs.KindOf(err); n == 0 || (k != errs.TooLarge && k != errs.Invalid) {
+			return err
+		}
+		stopped = errs.Message(err)
+	}
+	if err := buf.Flush(); err != nil {
+		return fmt.Errorf("api: fraud import spool: %w", err)
+	}
+	if _, err := spool.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("api: fraud import spool: %w", err)
+	}
+	tail, err := json.Marshal(struct {
+		Imported int    `json:"imported"`
+		Failed   int    `json:"failed"`
+		Stopped  string `json:"stopped,omitempty"`
+	}{sum.Imported, sum.Failed, stopped})
+	if err != nil {
+		return fmt.Errorf("api: fraud import result: %w", err)
+	}
+	_ = rc.SetWriteDeadline(time.Now().Add(importIdle + time.Duration(n/1000)*time.Second))
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	io.WriteString(w, `{"rows":[`)
+	if _, err := io.Copy(w, spool); err != nil {
+		return nil // the client went away; the import itself is done
+	}
+	io.WriteString(w, "],")
+	_, _ = w.Write(tail[1:]) // the summary's fields close the object
+	return nil
 }
 
 func (h *Handler) getFraudReport(w http.ResponseWriter, r *http.Request) error {

@@ -28,6 +28,7 @@ import (
 //	                              contact and narrative (default 365)
 //	BULWARK_FRAUD_TELECOM_DUE_HOURS, BULWARK_FRAUD_BANK_DUE_HOURS
 //	                              referral deadlines (default 48 and 24)
+//	BULWARK_FRAUD_IMPORT_MAX_MB   largest CSV import, page and API (default 50)
 //	BULWARK_BLOB_DIR              evidence folder (default <data>/blobs),
 //	                              shared with incidents: files are kept by hash
 func fraudConfig() (fraud.Config, error) {
@@ -51,6 +52,13 @@ func fraudConfig() (fraud.Config, error) {
 			return c, fmt.Errorf("BULWARK_%s must be a whole number from 1 to %d", v.name, v.max)
 		}
 		*v.dst = time.Duration(n) * v.unit
+	}
+	if s := env("FRAUD_IMPORT_MAX_MB", ""); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 4096 {
+			return c, fmt.Errorf("BULWARK_FRAUD_IMPORT_MAX_MB must be a whole number from 1 to 4096")
+		}
+		c.MaxImportBytes = int64(n) << 20
 	}
 	return c, nil
 }
@@ -108,7 +116,8 @@ func blobInUse(db *store.DB) func(ctx context.Context, sum string) (bool, error)
 
 // fraudBodyRoutes serves the routes that take evidence files with a limit
 // that fits them (the service cuts each file at fraud.MaxEvidenceSize while
-// streaming it).
+// streaming it), and the CSV imports with the import limit (the service
+// stops reading at the same size, reading row by row).
 func (a *App) fraudBodyRoutes(mux *http.ServeMux) {
 	limit := int64(fraud.MaxEvidenceFiles*fraud.MaxEvidenceSize + 1<<20)
 	apiRoutes, pageRoutes := web.BodyLimit(fraud.MaxEvidenceSize+1<<16)(a.API.Routes()), web.BodyLimit(limit)(a.UI.Routes())
@@ -117,6 +126,13 @@ func (a *App) fraudBodyRoutes(mux *http.ServeMux) {
 	}
 	for _, p := range ui.FraudLargeBodyRoutes() {
 		mux.Handle(p, pageRoutes)
+	}
+	importLimit := a.Fraud.Config().MaxImportBytes + 1<<16
+	for _, p := range api.FraudImportRoutes() {
+		mux.Handle(p, web.BodyLimit(importLimit)(a.API.Routes()))
+	}
+	for _, p := range ui.FraudImportRoutes() {
+		mux.Handle(p, web.BodyLimit(importLimit)(a.UI.Routes()))
 	}
 }
 
@@ -174,17 +190,16 @@ func runFraud(ctx context.Context, e cmdEnv, args []string) error {
 			return err
 		}
 		defer f.Close()
-		start := time.Now()
-		res, err := app.Fraud.ImportCSV(sys, f, func(done int) {
-			if done%500 == 0 {
-				fmt.Fprintf(e.stderr, "%d rows read (%.0f rows/s)\n", done, float64(done)/time.Since(start).Seconds())
-			}
-		})
-		for _, r := range res.Rows {
+		start, done := time.Now(), 0
+		res, err := app.Fraud.ImportCSVRows(sys, f, func(r fraud.ImportRow) error {
 			if !r.OK {
 				fmt.Fprintf(e.stderr, "line %d: %s: %s\n", r.Line, r.Field, r.Error)
 			}
-		}
+			if done++; done%1000 == 0 {
+				fmt.Fprintf(e.stderr, "%d rows read (%.0f rows/s)\n", done, float64(done)/time.Since(start).Seconds())
+			}
+			return nil
+		})
 		fmt.Fprintf(e.stdout, "%d imported, %d refused\n", res.Imported, res.Failed)
 		return err
 	case rest[0] == "anonymise" && len(rest) == 1:

@@ -122,8 +122,10 @@ const (
 	MaxEvidenceFiles = 5
 	MaxEvidenceSize  = 5 << 20
 	MaxAmount        = 1_000_000_000_000_000 // VND; larger is a typing error
-	MaxImportRows    = 5000
-	MaxImportBytes   = 4 << 20
+	// DefaultMaxImportBytes bounds one CSV import unless
+	// Config.MaxImportBytes says otherwise. The file is read row by row,
+	// so the limit is about how long one request may run, not memory.
+	DefaultMaxImportBytes = 50 << 20
 )
 
 // Identifier is one suspect identifier as typed in a report.

@@ -70,28 +70,10 @@ func (s *Service) File(ctx context.Context, in ReportInput) (Receipt, error) {
 func (s *Service) store(ctx context.Context, p prepared, source, basis string, by *access.Principal) (Receipt, error) {
 	code := newTrackingCode()
 	now := s.stamp()
-	var filedBy, agencyID any
-	if by != nil && !by.System {
-		filedBy, agencyID = by.UserID, by.AgencyID
-	}
 	err := s.transact(ctx, func(tx *store.Tx) error {
-		var id int64
-		err := tx.QueryRow(ctx, `INSERT INTO fraud_reports (tracking_hash, source, channel, scam_type, occurred_on, amount, narrative,
-			reporter_name, reporter_phone, reporter_email, consent, legal_basis, status, filed_by_user_id, agency_id, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			trackingHash(code), source, string(p.in.Channel), p.in.ScamType, p.occurs, p.in.Amount, p.in.Narrative,
-			p.in.Reporter.Name, p.phone, p.email, p.in.Consent, basis, ReportReceived, filedBy, agencyID, now, now).Scan(&id)
+		id, err := s.insertReport(ctx, tx, p, source, basis, by, code, now)
 		if err != nil {
-			return fmt.Errorf("insert report: %w", err)
-		}
-		for _, c := range p.subj {
-			sid, err := upsertSubject(ctx, tx, c, p.in, now)
-			if err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO fraud_report_subjects (report_id, subject_id, detail) VALUES (?, ?, ?)`, id, sid, c.Detail); err != nil {
-				return fmt.Errorf("link subject: %w", err)
-			}
+			return err
 		}
 		// No personal data in the audit detail: counts and codes only.
 		return s.record(ctx, tx, "fraud.report.create", "fraud_report", id,
@@ -101,6 +83,35 @@ func (s *Service) store(ctx context.Context, p prepared, source, basis string, b
 		return Receipt{}, fmt.Errorf("fraud: store report: %w", err)
 	}
 	return Receipt{TrackingCode: code, Status: ReportReceived, CreatedAt: now}, nil
+}
+
+// insertReport writes one report and its subjects inside tx and returns
+// its id; the caller audits it (an import stores and audits many reports
+// per transaction).
+func (s *Service) insertReport(ctx context.Context, tx *store.Tx, p prepared, source, basis string, by *access.Principal, code string, now time.Time) (int64, error) {
+	var filedBy, agencyID any
+	if by != nil && !by.System {
+		filedBy, agencyID = by.UserID, by.AgencyID
+	}
+	var id int64
+	err := tx.QueryRow(ctx, `INSERT INTO fraud_reports (tracking_hash, source, channel, scam_type, occurred_on, amount, narrative,
+		reporter_name, reporter_phone, reporter_email, consent, legal_basis, status, filed_by_user_id, agency_id, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		trackingHash(code), source, string(p.in.Channel), p.in.ScamType, p.occurs, p.in.Amount, p.in.Narrative,
+		p.in.Reporter.Name, p.phone, p.email, p.in.Consent, basis, ReportReceived, filedBy, agencyID, now, now).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("insert report: %w", err)
+	}
+	for _, c := range p.subj {
+		sid, err := upsertSubject(ctx, tx, c, p.in, now)
+		if err != nil {
+			return 0, err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO fraud_report_subjects (report_id, subject_id, detail) VALUES (?, ?, ?)`, id, sid, c.Detail); err != nil {
+			return 0, fmt.Errorf("link subject: %w", err)
+		}
+	}
+	return id, nil
 }
 
 // upsertSubject adds one report to a subject, creating it on first sight.

@@ -70,6 +70,9 @@ type Config struct {
 	// (default 1 per second after a burst of 30).
 	LookupInterval time.Duration
 	LookupBurst    int
+	// MaxImportBytes bounds one CSV import (default
+	// DefaultMaxImportBytes).
+	MaxImportBytes int64
 }
 
 func (c *Config) defaults() {
@@ -92,6 +95,9 @@ func (c *Config) defaults() {
 	defInt(&c.PerIdentifierBurst, 30)
 	def(&c.LookupInterval, time.Second)
 	defInt(&c.LookupBurst, 30)
+	if c.MaxImportBytes <= 0 {
+		c.MaxImportBytes = DefaultMaxImportBytes
+	}
 }
 
 // Service is the fraud capability. It is safe for concurrent use.

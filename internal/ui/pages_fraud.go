@@ -16,14 +16,19 @@ import (
 	"bulwark/internal/access"
 	"bulwark/internal/errs"
 	"bulwark/internal/fraud"
+	"bulwark/internal/i18n"
 	"bulwark/internal/web"
 )
 
-// FraudLargeBodyRoutes are the pages that take files: the public report
-// form (evidence) and the CSV import. cli serves them with a limit that
+// FraudLargeBodyRoutes are the pages that take evidence files: the public
+// report form and the staff intake form. cli serves them with a limit that
 // fits; the fraud service cuts every file at its own limit while
 // streaming it.
-func FraudLargeBodyRoutes() []string { return []string{"POST /report-fraud", "POST /fraud/import"} }
+func FraudLargeBodyRoutes() []string { return []string{"POST /report-fraud", "POST /fraud/reports"} }
+
+// FraudImportRoutes take a CSV file of up to fraud.Config.MaxImportBytes
+// (see cli).
+func FraudImportRoutes() []string { return []string{"POST /fraud/import"} }
 
 // fraudIdRows is how many free identifier rows the report form has (besides
 // the bank account block).
@@ -158,13 +163,13 @@ func fraudReportError(p *Page, err error, fields []string) bool {
 		return false
 	}
 	f := fraudFormFieldOf(errs.FieldOf(err), fields)
-	msg := errs.Message(err)
+	msg := p.L.Error(err)
 	base := f
 	if strings.HasPrefix(base, "id_value_") {
 		base = "id_value"
 	}
 	if key := "fraud.err." + base; f != "" && p.L.T(key) != key {
-		msg = p.L.T(key) + " (" + errs.Message(err) + ")"
+		msg = p.L.T(key) + " (" + p.L.ErrorMessage(err) + ")"
 	}
 	if k == errs.RateLimited {
 		msg = p.L.T("fraud.err.rate")
@@ -194,41 +199,77 @@ type fraudFileResult struct {
 	Error string
 }
 
+// readFraudReportForm reads a report form: a multipart form as a stream,
+// its text fields first (each bounded) up to the first evidence file,
+// which it returns unread with the reader of the rest; or a plain
+// urlencoded form (no files).
+func readFraudReportForm(r *http.Request) (url.Values, *multipart.Reader, *multipart.Part, error) {
+	v := url.Values{}
+	mr, err := multipartFrom(r)
+	if err != nil {
+		if err := r.ParseForm(); err != nil {
+			return nil, nil, nil, errs.E(errs.Invalid, "the form could not be read")
+		}
+		return r.PostForm, nil, nil, nil
+	}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return v, mr, nil, nil
+		}
+		if err != nil {
+			return nil, nil, nil, errs.Wrap(errs.Invalid, err, "the upload was cut short")
+		}
+		if part.FormName() == "evidence" {
+			return v, mr, part, nil
+		}
+		if len(v) > 64 {
+			return nil, nil, nil, errs.E(errs.TooLarge, "too many form fields")
+		}
+		b, err := io.ReadAll(io.LimitReader(part, 32<<10))
+		if err != nil {
+			return nil, nil, nil, errs.Wrap(errs.Invalid, err, "the upload was cut short")
+		}
+		v.Add(part.FormName(), string(b))
+	}
+}
+
+// addFraudFiles streams every evidence file left in the form to the
+// report the tracking code names (the service checks each by content and
+// size), and says for each whether it was kept.
+func (h *Handler) addFraudFiles(r *http.Request, l i18n.Lang, code string, mr *multipart.Reader, part *multipart.Part) ([]fraudFileResult, error) {
+	var out []fraudFileResult
+	for part != nil {
+		if part.FormName() == "evidence" && part.FileName() != "" {
+			res := fraudFileResult{Name: part.FileName()}
+			if len(out) >= fraud.MaxEvidenceFiles {
+				res.Error = l.T("fraud.err.too_many_files")
+			} else if _, err := h.fraud.AddEvidence(r.Context(), code, part.FileName(), part); err != nil {
+				if errs.KindOf(err) == errs.Internal {
+					return out, err
+				}
+				res.Error = l.Error(err)
+			} else {
+				res.OK = true
+			}
+			out = append(out, res)
+		}
+		var err error
+		if part, err = mr.NextPart(); err != nil {
+			break
+		}
+	}
+	return out, nil
+}
+
 // publicReportSubmit reads the multipart form as a stream: the text
 // fields first (each bounded), then the report is stored, then every
 // evidence file is streamed to the blob store, checked by content. A bot
 // that fills the honeypot gets a receipt that leads nowhere.
 func (h *Handler) publicReportSubmit(w http.ResponseWriter, r *http.Request) error {
-	v := url.Values{}
-	var part *multipart.Part
-	mr, err := multipartFrom(r)
+	v, mr, part, err := readFraudReportForm(r)
 	if err != nil {
-		if err := r.ParseForm(); err != nil {
-			return errs.E(errs.Invalid, "the form could not be read")
-		}
-		v = r.PostForm
-	} else {
-		for {
-			part, err = mr.NextPart()
-			if err == io.EOF {
-				part = nil
-				break
-			}
-			if err != nil {
-				return errs.Wrap(errs.Invalid, err, "the upload was cut short")
-			}
-			if part.FormName() == "evidence" {
-				break
-			}
-			if len(v) > 64 {
-				return errs.E(errs.TooLarge, "too many form fields")
-			}
-			b, err := io.ReadAll(io.LimitReader(part, 32<<10))
-			if err != nil {
-				return errs.Wrap(errs.Invalid, err, "the upload was cut short")
-			}
-			v.Add(part.FormName(), string(b))
-		}
+		return err
 	}
 	in, fields := fraudReportInput(v)
 	rc, err := h.fraud.Submit(r.Context(), in, web.ClientIP(r, h.cfg.TrustProxy))
@@ -252,25 +293,8 @@ func (h *Handler) publicReportSubmit(w http.ResponseWriter, r *http.Request) err
 	p := h.page(r, "", "public")
 	p.Title = p.L.T("fraud.receipt_title")
 	d := fraudReceiptPage{Page: p, Receipt: rc}
-	for part != nil {
-		if part.FormName() == "evidence" && part.FileName() != "" {
-			res := fraudFileResult{Name: part.FileName()}
-			if len(d.FileResults) >= fraud.MaxEvidenceFiles {
-				res.Error = p.L.T("fraud.err.too_many_files")
-			} else if _, err := h.fraud.AddEvidence(r.Context(), rc.TrackingCode, part.FileName(), part); err != nil {
-				if errs.KindOf(err) == errs.Internal {
-					return err
-				}
-				res.Error = errs.Message(err)
-			} else {
-				res.OK = true
-			}
-			d.FileResults = append(d.FileResults, res)
-		}
-		part, err = mr.NextPart()
-		if err != nil {
-			break
-		}
+	if d.FileResults, err = h.addFraudFiles(r, p.L, rc.TrackingCode, mr, part); err != nil {
+		return err
 	}
 	return h.render(w, http.StatusOK, "public_receipt", d)
 }
@@ -395,17 +419,21 @@ func (h *Handler) fraudIntakeForm(w http.ResponseWriter, r *http.Request) error 
 	return h.render(w, http.StatusOK, "public_report", h.fraudReportForm(r, true, nil))
 }
 
+// fraudIntake files a report on a victim's behalf, then streams the
+// evidence files of the form to it with the same checks as the public
+// form (content type by the first bytes, size, count).
 func (h *Handler) fraudIntake(w http.ResponseWriter, r *http.Request) error {
 	if _, err := requireUser(r); err != nil {
 		return err
 	}
-	if err := r.ParseForm(); err != nil {
+	v, mr, part, err := readFraudReportForm(r)
+	if err != nil {
 		return err
 	}
-	in, fields := fraudReportInput(r.PostForm)
+	in, fields := fraudReportInput(v)
 	rc, err := h.fraud.File(r.Context(), in)
 	if err != nil {
-		d := h.fraudReportForm(r, true, r.PostForm)
+		d := h.fraudReportForm(r, true, v)
 		if !fraudReportError(&d.Page, err, fields) {
 			return err
 		}
@@ -413,7 +441,11 @@ func (h *Handler) fraudIntake(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := h.page(r, "", "fraud")
 	p.Title = p.L.T("fraud.receipt_title")
-	return h.render(w, http.StatusOK, "public_receipt", fraudReceiptPage{Page: p, Receipt: rc})
+	d := fraudReceiptPage{Page: p, Receipt: rc}
+	if d.FileResults, err = h.addFraudFiles(r, p.L, rc.TrackingCode, mr, part); err != nil {
+		return err
+	}
+	return h.render(w, http.StatusOK, "public_receipt", d)
 }
 
 type fraudReportPage struct {
@@ -664,7 +696,7 @@ func (h *Handler) fraudImport(w http.ResponseWriter, r *http.Request) error {
 		if k := errs.KindOf(err); k != errs.Invalid && k != errs.TooLarge {
 			return err
 		}
-		p.Error = errs.Message(err)
+		p.Error = p.L.Error(err)
 	}
 	return h.render(w, http.StatusOK, "fraud_import", fraudImportPage{Page: p, Result: &res})
 }
