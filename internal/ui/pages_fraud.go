@@ -660,8 +660,15 @@ func (h *Handler) fraudAnswer(w http.ResponseWriter, r *http.Request) error {
 
 type fraudImportPage struct {
 	Page
-	Result *fraud.ImportResult
+	Result   *fraud.ImportResult
+	NotShown int // rows processed but not listed
 }
+
+// How many accepted and refused rows the import page lists.
+const (
+	fraudImportShowOK  = 200
+	fraudImportShowBad = 2000
+)
 
 func (h *Handler) fraudImportForm(w http.ResponseWriter, r *http.Request) error {
 	u, err := requireUser(r)
@@ -691,14 +698,31 @@ func (h *Handler) fraudImport(w http.ResponseWriter, r *http.Request) error {
 		formError(&p, err)
 		return h.render(w, http.StatusUnprocessableEntity, "fraud_import", fraudImportPage{Page: p})
 	}
-	res, err := h.fraud.ImportCSV(r.Context(), part, nil)
+	// The page lists every refused row (up to a bound) but only the first
+	// accepted ones: a large file must not make a page of a million rows.
+	d := fraudImportPage{Page: p, Result: &fraud.ImportResult{Rows: []fraud.ImportRow{}}}
+	shownOK, shownBad := 0, 0
+	sum, err := h.fraud.ImportCSVRows(r.Context(), part, func(row fraud.ImportRow) error {
+		switch {
+		case row.OK && shownOK < fraudImportShowOK:
+			shownOK++
+		case !row.OK && shownBad < fraudImportShowBad:
+			shownBad++
+		default:
+			return nil
+		}
+		d.Result.Rows = append(d.Result.Rows, row)
+		return nil
+	})
+	d.Result.Imported, d.Result.Failed = sum.Imported, sum.Failed
+	d.NotShown = sum.Imported + sum.Failed - len(d.Result.Rows)
 	if err != nil {
 		if k := errs.KindOf(err); k != errs.Invalid && k != errs.TooLarge {
 			return err
 		}
-		p.Error = p.L.Error(err)
+		d.Error = p.L.Error(err)
 	}
-	return h.render(w, http.StatusOK, "fraud_import", fraudImportPage{Page: p, Result: &res})
+	return h.render(w, http.StatusOK, "fraud_import", d)
 }
 
 type fraudFiguresPage struct {
