@@ -57,6 +57,12 @@ type Config struct {
 	// (default 48 hours and 24 hours).
 	TelecomDue time.Duration
 	BankDue    time.Duration
+	// The three rate limits below are kept in memory by each serve
+	// process (web.Limiter): with N processes behind a load balancer a
+	// client can get up to N times the burst. Run one serve process, or
+	// let the proxy in front pin a client address to one process, when
+	// the limits must hold exactly.
+	//
 	// PerIPInterval and PerIPBurst limit public reports per client address
 	// (default 1 per 2 minutes after a burst of 5).
 	PerIPInterval time.Duration
