@@ -48,11 +48,17 @@ func (k Kind) String() string {
 
 // Error is a classified error. Msg is safe to show to users; Field names the
 // offending input field for Invalid errors; Err is the hidden cause.
+// Format and Args are the English format string and arguments Msg was
+// rendered from, so that a page can render the message again in the
+// reader's language (see Localize). An Error built as a literal has no
+// Format: its Msg, with any '%' doubled, serves as the format then.
 type Error struct {
-	Kind  Kind
-	Field string
-	Msg   string
-	Err   error
+	Kind   Kind
+	Field  string
+	Msg    string
+	Err    error
+	Format string
+	Args   []any
 }
 
 func (e *Error) Error() string {
@@ -74,17 +80,27 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // E builds a classified error with a user-safe message.
 func E(kind Kind, format string, args ...any) *Error {
-	return &Error{Kind: kind, Msg: fmt.Sprintf(format, args...)}
+	return &Error{Kind: kind, Msg: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
-// Wrap classifies a cause with a user-safe message.
+// Wrap classifies a cause with a user-safe message. The message is not a
+// format: it is shown as written (its translation is keyed by FormatOf).
 func Wrap(kind Kind, cause error, msg string) *Error {
 	return &Error{Kind: kind, Msg: msg, Err: cause}
 }
 
+// InField returns a copy of e about another field, keeping its message and
+// the format it was rendered from (for callers that name a nested field,
+// such as "identifiers[2].value", after a check of the inner value).
+func InField(field string, e *Error) *Error {
+	c := *e
+	c.Field = field
+	return &c
+}
+
 // Field builds an Invalid error about one input field.
 func Field(field, format string, args ...any) *Error {
-	return &Error{Kind: Invalid, Field: field, Msg: fmt.Sprintf(format, args...)}
+	return &Error{Kind: Invalid, Field: field, Msg: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
 // KindOf returns the kind of the first *Error in err's chain, or Internal.

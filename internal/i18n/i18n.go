@@ -11,6 +11,8 @@ import (
 	"path"
 	"sort"
 	"strings"
+
+	"bulwark/internal/errs"
 )
 
 //go:embed locales
@@ -128,3 +130,42 @@ func (l Lang) Other() string {
 	}
 	return "vi"
 }
+
+// Catalog keys of service error messages and field labels, in the
+// errors_<area>.json files: the English format string or field name
+// behind a prefix, so the English text itself is the stable key.
+const (
+	ErrorKeyPrefix = "err:"
+	FieldKeyPrefix = "field:"
+)
+
+// ErrorKey is the catalog key of an English error format string.
+func ErrorKey(format string) string { return ErrorKeyPrefix + format }
+
+// FieldKey is the catalog key of a field name's label.
+func FieldKey(name string) string { return FieldKeyPrefix + name }
+
+// own returns key's message in lang itself, without falling back.
+func (c *Catalog) own(lang, key string) (string, bool) {
+	if c == nil {
+		return "", false
+	}
+	s, ok := c.msgs[lang][key]
+	return s, ok
+}
+
+// Errors returns the localizer of service errors for this language: a
+// message without a translation stays English.
+func (l Lang) Errors() errs.Localizer {
+	return errs.Localizer{
+		Message: func(format string) (string, bool) { return l.c.own(l.Code, ErrorKey(format)) },
+		Field:   func(name string) (string, bool) { return l.c.own(l.Code, FieldKey(name)) },
+	}
+}
+
+// Error is errs.Message in this language: "label: message".
+func (l Lang) Error(err error) string { return errs.Localize(err, l.Errors()) }
+
+// ErrorMessage is the message of err in this language without the field's
+// label, for showing next to the field.
+func (l Lang) ErrorMessage(err error) string { return errs.LocalizeMessage(err, l.Errors()) }
