@@ -205,7 +205,7 @@ func prepare(in ReportInput, now time.Time, requireConsent bool) (prepared, erro
 		if err != nil {
 			var e *errs.Error
 			if errors.As(err, &e) {
-				return p, errs.Field(fmt.Sprintf("identifiers[%d].%s", i, e.Field), "%s", e.Msg)
+				return p, errs.InField(fmt.Sprintf("identifiers[%d].%s", i, e.Field), e)
 			}
 			return p, err
 		}

@@ -50,7 +50,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 		case errs.Unauthorized:
 			p.Error = p.L.T("login.failed")
 		case errs.RateLimited, errs.Invalid:
-			p.Error = errs.Message(err)
+			p.Error = p.L.Error(err)
 		default:
 			return err
 		}
@@ -104,7 +104,7 @@ func (h *Handler) totpLogin(w http.ResponseWriter, r *http.Request) error {
 			p.Error = p.L.T("totp.failed")
 			return h.render(w, http.StatusUnauthorized, "totp", loginPage{Page: p, Next: next})
 		case errs.RateLimited:
-			p.Error = errs.Message(err)
+			p.Error = p.L.Error(err)
 			return h.render(w, http.StatusTooManyRequests, "totp", loginPage{Page: p, Next: next})
 		}
 		return err

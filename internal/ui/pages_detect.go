@@ -183,7 +183,7 @@ func (h *Handler) sourceCreate(w http.ResponseWriter, r *http.Request) error {
 	d.In = in
 	if err != nil {
 		if f := errs.FieldOf(err); f != "" {
-			d.Fields = map[string]string{f: errs.Message(err)}
+			d.Fields = map[string]string{f: d.L.Error(err)}
 			return h.render(w, http.StatusUnprocessableEntity, "sources", d)
 		}
 		return err
@@ -340,7 +340,7 @@ func (h *Handler) ruleTest(w http.ResponseWriter, r *http.Request) error {
 	res, err := h.detect.TestRule(r.Context(), d.TestRule, d.TestEvent, r.PostFormValue("format"))
 	if err != nil {
 		if f := errs.FieldOf(err); f != "" {
-			d.Fields = map[string]string{f: errs.Message(err)}
+			d.Fields = map[string]string{f: d.L.Error(err)}
 			return h.render(w, http.StatusUnprocessableEntity, "rules", d)
 		}
 		return err

@@ -3,7 +3,6 @@ package ui
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -93,11 +92,10 @@ func dirFormError(p *Page, err error, shown ...string) bool {
 	if !formError(p, err) {
 		return false
 	}
-	var e *errs.Error
 	f := errs.FieldOf(err)
 	for _, name := range shown {
-		if f == name && errors.As(err, &e) {
-			p.Fields[f] = e.Msg
+		if f == name {
+			p.Fields[f] = p.L.ErrorMessage(err)
 			p.Error = p.L.T("dir.form_error")
 		}
 	}

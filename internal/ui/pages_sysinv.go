@@ -402,7 +402,7 @@ func (h *Handler) findingStatus(w http.ResponseWriter, r *http.Request) error {
 	back := safeNext(r.PostFormValue("next"))
 	if err != nil {
 		if errs.KindOf(err) == errs.Invalid && back != "/" {
-			return redirect(w, r, back+"?error="+url.QueryEscape(errs.Message(err))+"#findings")
+			return redirect(w, r, back+"?error="+url.QueryEscape(h.cat.For(h.lang(r)).Error(err))+"#findings")
 		}
 		return err
 	}
@@ -589,7 +589,7 @@ func (h *Handler) feedImport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		k := errs.KindOf(err)
 		if k == errs.Invalid || k == errs.Unavailable || k == errs.TooLarge {
-			return redirect(w, r, "/vulnerability-feeds?error="+url.QueryEscape(errs.Message(err)))
+			return redirect(w, r, "/vulnerability-feeds?error="+url.QueryEscape(h.cat.For(h.lang(r)).Error(err)))
 		}
 		return err
 	}

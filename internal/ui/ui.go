@@ -287,17 +287,17 @@ func (h *Handler) wrap(fn handlerFunc) http.Handler {
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
-		msg := errs.Message(err)
 		if kind == errs.TooLarge {
-			msg = "request too large"
+			err = errs.E(errs.TooLarge, "request too large")
 		}
 		if status >= 500 {
 			h.log.Error("page failed", "path", r.URL.Path, "err", err, "request_id", web.RequestID(r.Context()))
 		} else {
-			h.log.Info("page refused", "path", r.URL.Path, "status", status, "err", msg, "request_id", web.RequestID(r.Context()))
+			h.log.Info("page refused", "path", r.URL.Path, "status", status, "err", errs.Message(err), "request_id", web.RequestID(r.Context()))
 		}
 		p := h.page(r, "", "")
 		p.Title = p.L.T("error.title")
+		msg := p.L.Error(err) // the log above stays English
 		if rerr := h.render(w, status, "error", errorPage{Page: p, Status: status, Message: msg}); rerr != nil {
 			h.log.Error("render error page", "err", rerr)
 			http.Error(w, msg, status)
@@ -434,15 +434,16 @@ func withFlash(to, key string) string {
 }
 
 // formError turns a validation error into the page's error and per-field
-// messages, so the form is shown again with what was typed.
+// messages, so the form is shown again with what was typed. Messages are
+// in the page's language (see i18n.Lang.Error).
 func formError(p *Page, err error) bool {
 	k := errs.KindOf(err)
 	if k != errs.Invalid && k != errs.Conflict {
 		return false
 	}
-	p.Error = errs.Message(err)
+	p.Error = p.L.Error(err)
 	if f := errs.FieldOf(err); f != "" {
-		p.Fields = map[string]string{f: errs.Message(err)}
+		p.Fields = map[string]string{f: p.Error}
 	}
 	return true
 }
