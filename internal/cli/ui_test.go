@@ -95,6 +95,13 @@ func TestPages(t *testing.T) {
 		if html := queryAll(doc, "html"); attr(html[0], "lang") != "en" {
 			t.Errorf("html lang = %q", attr(html[0], "lang"))
 		}
+		// The choice is saved with the account: a new device logging in
+		// gets English without choosing again.
+		nd := e.browser(t)
+		nd.login(admin, e.accounts[admin].Password)
+		if _, d := nd.get("/agencies"); text(queryAll(d, "main h1")[0]) != "Agencies" {
+			t.Errorf("a new device did not get the saved language")
+		}
 		b.post("/lang", url.Values{"csrf": {csrfOf(doc)}, "lang": {"vi"}, "next": {"/agencies"}})
 		_, doc = b.get("/agencies")
 		if h := queryAll(doc, "main h1"); text(h[0]) != "Cơ quan, đơn vị" {

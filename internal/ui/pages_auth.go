@@ -62,6 +62,11 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 		_ = h.auth.Logout(r.Context(), c.Value)
 	}
 	h.setCookie(w, sessionCookie, res.Session.ID, 0, http.SameSiteLaxMode)
+	// A device that never chose a language gets the one saved with the
+	// account; a choice made on this device wins.
+	if _, err := r.Cookie(langCookie); err != nil && res.Lang != "" {
+		h.setCookie(w, langCookie, i18n.Supported(res.Lang), 365*24*3600, http.SameSiteLaxMode)
+	}
 	if res.NeedTOTP {
 		return redirect(w, r, "/login/totp?next="+urlQuery(next))
 	}
