@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"bulwark/internal/access"
+	"bulwark/internal/errs"
 	"bulwark/internal/store"
 )
 
@@ -96,4 +97,72 @@ func sortedCounts(m map[string]int) []KeyCount {
 		return out[i].Key < out[j].Key
 	})
 	return out
+}
+
+// DailyAlerts counts alerts by day of first sighting and severity, for the
+// dashboard's chart, within what the caller may list (as Year).
+type DailyAlerts struct {
+	// Days are the dates (YYYY-MM-DD in the location asked), oldest first.
+	Days []string
+	// BySeverity holds, per severity of Severities, one count per day.
+	BySeverity map[string][]int
+	Total      int
+}
+
+// MaxDailyAlertDays bounds the days DailyAlerts covers.
+const MaxDailyAlertDays = 92
+
+// DailyAlerts returns the alerts first seen on each of the last days days
+// up to and including now's day in loc (UTC when nil).
+func (s *Service) DailyAlerts(ctx context.Context, days int, loc *time.Location) (DailyAlerts, error) {
+	p, err := access.Require(ctx)
+	if err != nil {
+		return DailyAlerts{}, err
+	}
+	if days < 1 || days > MaxDailyAlertDays {
+		return DailyAlerts{}, errs.Field("days", "from 1 to %d", MaxDailyAlertDays)
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	now := s.now().In(loc)
+	from := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc).AddDate(0, 0, 1-days)
+	out := DailyAlerts{BySeverity: map[string][]int{}}
+	pos := map[string]int{}
+	for i := range days {
+		d := from.AddDate(0, 0, i).Format(time.DateOnly)
+		pos[d] = i
+		out.Days = append(out.Days, d)
+	}
+	for _, sv := range Severities {
+		out.BySeverity[sv] = make([]int, days)
+	}
+	q := `SELECT severity, first_seen FROM detect_alerts WHERE first_seen >= ?`
+	args := []any{from.UTC()}
+	if !access.CanListAllDetection(p) {
+		q, args = q+` AND agency_id = ?`, append(args, p.AgencyID)
+	}
+	rows, err := s.db.Query(ctx, q, args...)
+	if err != nil {
+		return DailyAlerts{}, fmt.Errorf("detect: daily alerts: %w", store.Translate(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sev string
+		var at store.Time
+		if err := rows.Scan(&sev, &at); err != nil {
+			return DailyAlerts{}, fmt.Errorf("detect: daily alerts: %w", err)
+		}
+		i, ok := pos[at.Time.In(loc).Format(time.DateOnly)]
+		counts := out.BySeverity[sev]
+		if !ok || counts == nil {
+			continue // a clock ahead of ours, or a severity no longer used
+		}
+		counts[i]++
+		out.Total++
+	}
+	if err := rows.Err(); err != nil {
+		return DailyAlerts{}, fmt.Errorf("detect: daily alerts: %w", err)
+	}
+	return out, nil
 }
