@@ -23,6 +23,8 @@ type dashboardPage struct {
 	IncidentsOn  bool
 
 	Fraud *fraudDash // fraud reports per day (pages_fraud.go)
+
+	Alerts *alertDash // alerts per day and severity (pages_detect.go)
 }
 
 type kindCount struct {
@@ -85,6 +87,7 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) error {
 	d.Overdue, d.OverdueCount = h.overdueIncidents(r)
 	d.IncidentsOn = h.incidents != nil
 	d.Fraud = h.fraudDashboard(r)
+	d.Alerts = h.alertDashboard(r)
 	return h.render(w, http.StatusOK, "dashboard", d)
 }
 

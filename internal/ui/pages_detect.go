@@ -1,12 +1,15 @@
 package ui
 
 import (
+	"encoding/json"
 	"errors"
+	"html/template"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"bulwark/internal/detect"
 	"bulwark/internal/errs"
@@ -143,6 +146,7 @@ type sourceListPage struct {
 	Formats []string
 	In      detect.SourceInput
 	Created *detect.CreatedSource
+	Systems []detect.SystemChoice // what a new source may watch
 }
 
 func (h *Handler) sourceListData(r *http.Request) (sourceListPage, error) {
@@ -153,7 +157,11 @@ func (h *Handler) sourceListData(r *http.Request) (sourceListPage, error) {
 	p := h.page(r, "", "sources")
 	p.Title = p.L.T("det.sources_title")
 	formats := []string{"json", "auto", "suricata", "wazuh", "windows", "zeek", "accesslog", "syslog"}
-	return sourceListPage{Page: p, Sources: list, Kinds: detect.SensorKinds, Formats: formats}, nil
+	systems, err := h.detect.SystemChoices(r.Context())
+	if err != nil {
+		return sourceListPage{}, err
+	}
+	return sourceListPage{Page: p, Sources: list, Kinds: detect.SensorKinds, Formats: formats, Systems: systems}, nil
 }
 
 func (h *Handler) sourceList(w http.ResponseWriter, r *http.Request) error {
@@ -174,6 +182,13 @@ func (h *Handler) sourceCreate(w http.ResponseWriter, r *http.Request) error {
 		SilentAfter: r.PostFormValue("silent_after")}
 	if s := strings.TrimSpace(r.PostFormValue("senders")); s != "" {
 		in.Senders = strings.FieldsFunc(s, func(c rune) bool { return c == ',' || c == ' ' })
+	}
+	if s := r.PostFormValue("system_id"); s != "" {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return errs.Field("system_id", "choose an information system")
+		}
+		in.SystemID = id
 	}
 	created, err := h.detect.CreateSource(r.Context(), in)
 	d, lerr := h.sourceListData(r)
@@ -358,4 +373,55 @@ func (h *Handler) ruleEnable(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return redirect(w, r, "/rules?"+url.Values{"q": {r.PostFormValue("q")}}.Encode())
+}
+
+// alertDash is detection's part of the dashboard: alerts by day of first
+// sighting and severity over the last fortnight (a stacked chart), and the
+// open alerts.
+type alertDash struct {
+	JSON  template.JS
+	Total int // alerts first seen in the fortnight
+	Open  int // new or acknowledged, of any age
+}
+
+// alertSeverityColours colour the chart's severities like the alert list's
+// tags (app.css, .det-sev-*).
+var alertSeverityColours = map[string]string{"informational": "#9aa5b1", "low": "#4f7cac", "medium": "#f3c623", "high": "#b3261e", "critical": "#7a0010"}
+
+type chartDataset struct {
+	Label string `json:"label"`
+	Data  []int  `json:"data"`
+	Color string `json:"color"`
+}
+
+// alertDashboard computes the figure; nil when detection is off or the
+// figures cannot be read.
+func (h *Handler) alertDashboard(r *http.Request) *alertDash {
+	if h.detect == nil {
+		return nil
+	}
+	ctx := r.Context()
+	f, err := h.detect.DailyAlerts(ctx, 14, time.FixedZone("ICT", 7*3600))
+	if err != nil {
+		return nil
+	}
+	lang := h.lang(r)
+	chart := struct {
+		Labels   []string       `json:"labels"`
+		Datasets []chartDataset `json:"datasets"`
+	}{Labels: make([]string, 0, len(f.Days))}
+	for _, d := range f.Days {
+		chart.Labels = append(chart.Labels, d[5:])
+	}
+	for _, sv := range detect.Severities {
+		chart.Datasets = append(chart.Datasets, chartDataset{Label: h.cat.T(lang, "det.sev."+sv), Data: f.BySeverity[sv], Color: alertSeverityColours[sv]})
+	}
+	b, _ := json.Marshal(chart)
+	d := &alertDash{JSON: template.JS(b), Total: f.Total}
+	if counts, err := h.detect.AlertCounts(ctx); err == nil {
+		for _, n := range counts {
+			d.Open += n
+		}
+	}
+	return d
 }

@@ -14,7 +14,9 @@
   });
 
   // Charts: a <canvas data-chart="bar" data-source="ID"> reads its series
-  // from the JSON block with that ID. Chart.js is loaded only when needed.
+  // from the JSON block with that ID: {labels, values, label}, or several
+  // stacked series as {labels, datasets: [{label, data, color}]}. Chart.js
+  // is loaded only when needed.
   function drawCharts() {
     var canvases = document.querySelectorAll("canvas[data-chart]");
     if (!canvases.length) return;
@@ -24,11 +26,15 @@
         if (!src || c.dataset.drawn) return;
         var s = JSON.parse(src.textContent);
         c.dataset.drawn = "1";
+        var stacked = Array.isArray(s.datasets);
+        var sets = stacked ? s.datasets.map(function (d) { return { label: d.label, data: d.data, backgroundColor: d.color }; })
+          : [{ label: s.label, data: s.values, backgroundColor: "#0a6cc2" }];
         new window.Chart(c, {
           type: c.getAttribute("data-chart"),
-          data: { labels: s.labels, datasets: [{ label: s.label, data: s.values, backgroundColor: "#0a6cc2" }] },
+          data: { labels: s.labels, datasets: sets },
           options: { animation: false, responsive: true, maintainAspectRatio: false,
-            plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }
+            plugins: { legend: { display: stacked } },
+            scales: { x: { stacked: stacked }, y: { stacked: stacked, beginAtZero: true, ticks: { precision: 0 } } } }
         });
       });
     }
