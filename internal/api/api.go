@@ -101,6 +101,7 @@ func New(d Deps) *Handler {
 	h.routes = append(h.table(), h.incidentRoutes()...)
 	h.systems = d.Systems
 	h.routes = append(h.routes, h.sysinvRoutes()...)
+	h.routes = append(h.routes, h.systemIncidentRoutes()...) // incident.go: needs both
 	h.fraud, h.trustProxy = d.Fraud, d.TrustProxy
 	h.routes = append(h.routes, h.fraudRoutes()...)
 	h.intel, h.intelSpool = d.Intel, d.IntelSpool

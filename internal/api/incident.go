@@ -40,7 +40,7 @@ func (h *Handler) incidentRoutes() []Route {
 		return nil
 	}
 	const tag = "incidents"
-	return append([]Route{
+	return []Route{
 		{Method: "GET", Path: "/api/v1/incidents", Summary: "List incidents the caller sees", Tag: tag, Query: append(append([]Param{}, incidentListParams...), pageParams...), Response: Page[incident.Incident]{}, fn: h.listIncidents},
 		{Method: "GET", Path: "/api/v1/incidents/export", Summary: "Export the filtered incidents as CSV or XLSX", Tag: tag, Query: append([]Param{{"format", "string", "csv (default) or xlsx"}}, incidentListParams...), fn: h.exportIncidents},
 		{Method: "POST", Path: "/api/v1/incidents", Summary: "Report an incident", Tag: tag, Body: incident.Input{}, Response: incident.Incident{}, Status: 201, fn: h.createIncident},
@@ -86,7 +86,7 @@ func (h *Handler) incidentRoutes() []Route {
 		{Method: "PUT", Path: "/api/v1/webhooks/{id}/active", Summary: "Turn a webhook on or off (admin)", Tag: "notifications", Body: activeJSON{}, Status: 204, fn: h.webhookActive},
 		{Method: "GET", Path: "/api/v1/notifications", Summary: "Notification delivery log (admin)", Tag: "notifications", Query: pageParams, Response: Page[notify.Delivery]{}, fn: h.deliveries},
 		{Method: "GET", Path: "/api/v1/webhooks/{id}/deliveries", Summary: "One webhook's delivery log (admin)", Tag: "notifications", Query: pageParams, Response: Page[notify.Delivery]{}, fn: h.webhookDeliveries},
-	}, h.systemIncidentRoutes()...)
+	}
 }
 
 // systemIncidentRoutes join incidents and the information systems
