@@ -3,6 +3,7 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 )
@@ -68,22 +69,36 @@ func (l Localizer) render(format string, args []any, english string) string {
 		return english
 	}
 	if len(args) > 0 {
-		args = l.words(args)
+		args = l.words(format, args)
 	}
 	return fmt.Sprintf(tr, args...)
 }
 
 // words translates the arguments that are words of the code rather than
-// input, such as the action of access.Deny("edit this system"): a string
-// argument with a translation of its own (one without verbs) is replaced.
-func (l Localizer) words(args []any) []any {
+// input, such as the action of access.Deny("edit this system") or a
+// status: an argument shown with %s whose text has a translation of its
+// own (one without verbs) is replaced. Arguments shown with %q are what
+// someone typed and stay as they are.
+func (l Localizer) words(format string, args []any) []any {
+	if strings.Contains(format, "*") {
+		return args // a * width or precision takes an argument too
+	}
 	var out []any
-	for i, a := range args {
-		s, ok := a.(string)
-		if !ok || s == "" {
+	for i, v := range Verbs(format) {
+		if v != "s" {
+			if strings.HasPrefix(v, "[") {
+				return args // explicit argument indexes: leave them all
+			}
 			continue
 		}
-		f := strings.ReplaceAll(s, "%", "%%")
+		if i >= len(args) {
+			break
+		}
+		rv := reflect.ValueOf(args[i])
+		if !rv.IsValid() || rv.Kind() != reflect.String || rv.Len() == 0 {
+			continue
+		}
+		f := strings.ReplaceAll(rv.String(), "%", "%%")
 		tr, ok := l.Message(f)
 		if !ok || tr == "" || len(Verbs(tr)) > 0 || len(Verbs(f)) > 0 {
 			continue

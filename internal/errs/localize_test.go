@@ -23,6 +23,9 @@ var vi = Localizer{
 			"bad verbs %d":                           "sai động từ %s",
 			"%s %d not found":                        "không tìm thấy %s %d",
 			"body":                                   "tổ chức",
+			"unknown status %q":                      "trạng thái không xác định %q",
+			"the incident is already %s":             "sự cố đã ở trạng thái %s",
+			"closed":                                 "đã đóng",
 		}[f]
 		return s, ok
 	},
@@ -31,6 +34,9 @@ var vi = Localizer{
 		return s, ok
 	},
 }
+
+// status is a named string type, as services use for states.
+type status string
 
 func TestLocalize(t *testing.T) {
 	for _, tc := range []struct {
@@ -45,6 +51,8 @@ func TestLocalize(t *testing.T) {
 			"Tiêu đề: tối đa 200 ký tự (hiện có 250)", "tối đa 200 ký tự (hiện có 250)", "title: must be at most 200 characters (got 250)"},
 		{"quoted arg", E(Invalid, "no agency has the code %q", "XA"), `không có cơ quan nào mang mã "XA"`, `không có cơ quan nào mang mã "XA"`, `no agency has the code "XA"`},
 		{"word argument", E(Forbidden, "you are not allowed to %s", "edit this system"), "bạn không được phép sửa hệ thống này", "bạn không được phép sửa hệ thống này", "you are not allowed to edit this system"},
+		{"quoted input is not translated", E(Invalid, "unknown status %q", "body"), `trạng thái không xác định "body"`, `trạng thái không xác định "body"`, `unknown status "body"`},
+		{"a word of a named string type", E(Conflict, "the incident is already %s", status("closed")), "sự cố đã ở trạng thái đã đóng", "sự cố đã ở trạng thái đã đóng", "the incident is already closed"},
 		{"input argument stays", E(Forbidden, "you are not allowed to %s", "fly"), "bạn không được phép fly", "bạn không được phép fly", "you are not allowed to fly"},
 		{"two arguments, one a word", E(NotFound, "%s %d not found", "body", 7), "không tìm thấy tổ chức 7", "không tìm thấy tổ chức 7", "body 7 not found"},
 		{"wrapped", fmt.Errorf("ctx: %w", Field("title", "is required")), "Tiêu đề: không được để trống", "không được để trống", "title: is required"},
