@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -9,7 +10,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"bulwark/internal/access"
+	"bulwark/internal/demo"
 	"bulwark/internal/detect"
+	"bulwark/internal/sysinv"
 )
 
 const e2eRule = `title: Whoami Execution From Web Server
@@ -28,14 +31,23 @@ detection:
 `
 
 // TestDetectFlow: the standing agency loads a rule; a department analyst
-// registers a web server sensor and sees its token once; the sensor sends
-// events; the alert shows in the live list with the rule's author; the
-// analyst opens and dismisses it with a reason.
+// registers a web server sensor watching its portal and sees its token
+// once; the sensor sends events; the alert shows in the live list with the
+// rule's author and the information system hit; the dashboard draws the
+// alerts by severity; the analyst opens and dismisses the alert with a
+// reason.
 func TestDetectFlow(t *testing.T) {
 	e := Start(t)
 	sys := access.With(context.Background(), access.SystemPrincipal())
 	if _, err := e.App.Detect.UploadRules(sys, []detect.UploadFile{{Name: "whoami.yml", Data: []byte(e2eRule)}}); err != nil {
 		t.Fatal(err)
+	}
+	if err := demo.SeedSystems(sys, e.App.Systems, e.App.Agencies); err != nil {
+		t.Fatal(err)
+	}
+	portal, _, err := e.App.Systems.ListSystems(sys, sysinv.SystemFilter{Query: "Cổng dịch vụ công"})
+	if err != nil || len(portal) != 1 {
+		t.Fatalf("portal = %v, %v", portal, err)
 	}
 	const analyst = "phantich.skhcn@demo.bulwark.vn"
 	b := Browser(t, false)
@@ -46,6 +58,7 @@ func TestDetectFlow(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("name"), "Máy chủ cổng dịch vụ công"),
 		chromedp.SetValue(chromedp.ID("skind"), "windows"),
 		chromedp.SetValue(chromedp.ID("format"), "windows"),
+		chromedp.SetValue(chromedp.ID("system_id"), fmt.Sprint(portal[0].ID)),
 		chromedp.Click(chromedp.ID("source-create")),
 		chromedp.WaitVisible(chromedp.ID("source-token")),
 	)
@@ -71,13 +84,24 @@ func TestDetectFlow(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#alert-rows tr.alert-row")),
 	)
 	Shot(t, b, "alerts")
-	if got := Text(t, b, "#alert-rows tr.alert-row"); !strings.Contains(got, "Whoami") || !strings.Contains(got, "Bulwark tests") || !strings.Contains(got, "web01.skhcn.local") {
+	if got := Text(t, b, "#alert-rows tr.alert-row"); !strings.Contains(got, "Whoami") || !strings.Contains(got, "Bulwark tests") || !strings.Contains(got, "web01.skhcn.local") ||
+		!strings.Contains(got, "Cổng dịch vụ công tỉnh Bình An") {
 		t.Errorf("alert row = %q", got)
 	}
+	Step(t, b, "dashboard", chromedp.Navigate(e.URL+"/"), chromedp.WaitVisible(chromedp.ID("alert-dash-chart")))
+	waitJS(t, b, `document.getElementById("alert-dash-chart").dataset.drawn === "1"`)
+	if got := Text(t, b, "#alert-dash-total"); got != "1" {
+		t.Errorf("dashboard alerts = %q, want 1", got)
+	}
+	Shot(t, b, "dashboard-alerts")
+	Step(t, b, "back to the alerts", chromedp.Navigate(e.URL+"/alerts"), chromedp.WaitVisible(chromedp.CSS("#alert-rows tr.alert-row")))
 	Step(t, b, "open the alert",
 		chromedp.Click(chromedp.CSS("#alert-rows tr.alert-row td a")),
 		chromedp.WaitVisible(chromedp.ID("alert-author")),
 	)
+	if got := Text(t, b, "#alert-system"); !strings.Contains(got, "Cổng dịch vụ công tỉnh Bình An") {
+		t.Errorf("alert system = %q", got)
+	}
 	Shot(t, b, "alert")
 	Step(t, b, "dismiss",
 		chromedp.SendKeys(chromedp.ID("reason"), "Quản trị viên kiểm tra quyền, đã xác minh"),
