@@ -82,6 +82,7 @@ func (h *Handler) intelRoutes() []Route {
 		{Method: "POST", Path: "/api/v1/sightings", Summary: "Record sightings in bulk (by indicator id or type and value)", Tag: tag, Body: []intel.SightingInput{}, Response: []int64{}, fn: h.bulkSightings},
 		{Method: "GET", Path: "/api/v1/warninglists", Summary: "Warning lists in force", Tag: tag, Response: []intel.WarningListInfo{}, fn: h.listWarningLists},
 		{Method: "POST", Path: "/api/v1/warninglists", Summary: "Add a warning list in MISP warninglists JSON (admin)", Tag: tag, Body: warninglist.List{}, Response: intel.WarningListInfo{}, Status: 201, fn: h.addWarningList},
+		{Method: "POST", Path: "/api/v1/warninglists/{id}/enabled", Summary: "Turn an added warning list on or off (admin)", Tag: tag, Body: enabledJSON{}, Response: []intel.WarningListInfo{}, fn: h.setWarningListEnabled},
 		{Method: "GET", Path: "/api/v1/warninglists/check", Summary: "Which warning lists a value hits", Tag: tag, Query: []Param{{"type", "string", "indicator type"}, {"value", "string", "the value"}}, Response: hitsJSON{}, fn: h.checkWarningLists},
 		{Method: "POST", Path: "/api/v1/imports", Summary: "Start an import: the raw file is the body; answers 202 with the job to follow", Tag: tag, Query: importParams, Response: intel.ImportJob{}, Status: 202, fn: h.startImport},
 		{Method: "GET", Path: "/api/v1/imports", Summary: "Latest imports of the caller's agency", Tag: tag, Response: []intel.ImportJob{}, fn: h.listImports},
@@ -281,6 +282,25 @@ func (h *Handler) addWarningList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, info)
+}
+
+type enabledJSON struct {
+	Enabled bool `json:"enabled"`
+}
+
+func (h *Handler) setWarningListEnabled(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var in enabledJSON
+	if err := Decode(r.Body, &in); err != nil {
+		return err
+	}
+	if err := h.intel.SetWarningListEnabled(r.Context(), id, in.Enabled); err != nil {
+		return err
+	}
+	return h.listWarningLists(w, r)
 }
 
 func (h *Handler) checkWarningLists(w http.ResponseWriter, r *http.Request) error {

@@ -231,10 +231,33 @@ func runExport(ctx context.Context, e cmdEnv, args []string) error {
 }
 
 // connectIntelDetect has indicator changes rebuild detection's index
-// soon instead of at its periodic refresh: one second after a burst of
-// changes settles, ten at most after its first change.
+// soon instead of at its periodic refresh (one second after a burst of
+// changes settles, ten at most after its first change), and lets the
+// indicator pages list the incidents that recorded the same value.
 func (a *App) connectIntelDetect() {
 	if a.Intel != nil && a.Detect != nil {
 		a.Intel.SetOnChange(a.Detect.RequestIndexRebuild, time.Second, 10*time.Second)
 	}
+	if a.Intel != nil && a.Incidents != nil {
+		a.Intel.SetIncidentFinder(incidentFinder{a.Incidents})
+	}
 }
+
+// incidentFinder shows threat intelligence the incidents that recorded an
+// indicator's value, as the incident capability lets the caller see them.
+type incidentFinder struct{ svc *incident.Service }
+
+// IncidentsWithValue implements intel.IncidentFinder.
+func (f incidentFinder) IncidentsWithValue(ctx context.Context, typ, value string, limit int) ([]intel.RelatedIncident, error) {
+	incs, err := f.svc.WithObservable(ctx, ioc.Type(typ), value, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]intel.RelatedIncident, 0, len(incs))
+	for _, i := range incs {
+		out = append(out, intel.RelatedIncident{ID: i.ID, Ref: i.Ref, Title: i.Title, Status: string(i.Status), Severity: string(i.Severity), ReportedAt: i.ReportedAt})
+	}
+	return out, nil
+}
+
+var _ intel.IncidentFinder = incidentFinder{}

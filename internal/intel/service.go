@@ -59,6 +59,7 @@ type Service struct {
 	mu       sync.Mutex
 	progress map[int64]*ImportJob
 	notify   changeNotifier
+	finder   atomic.Pointer[finderBox]
 }
 
 // NewService returns the service with the built-in warning lists loaded;

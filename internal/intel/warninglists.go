@@ -20,6 +20,7 @@ type WarningListInfo struct {
 	Description string    `json:"description"`
 	Entries     int       `json:"entries"`
 	Builtin     bool      `json:"builtin"`
+	Enabled     bool      `json:"enabled"`
 	CreatedAt   time.Time `json:"created_at,omitempty"`
 }
 
@@ -59,7 +60,8 @@ func (s *Service) LoadWarningLists(ctx context.Context) error {
 	return nil
 }
 
-// WarningLists lists the built-in and added lists (any signed-in user).
+// WarningLists lists the built-in and added lists, enabled or not (any
+// signed-in user).
 func (s *Service) WarningLists(ctx context.Context) ([]WarningListInfo, error) {
 	if _, err := caller(ctx); err != nil {
 		return nil, err
@@ -70,9 +72,9 @@ func (s *Service) WarningLists(ctx context.Context) ([]WarningListInfo, error) {
 	}
 	var out []WarningListInfo
 	for _, l := range lists {
-		out = append(out, WarningListInfo{Name: l.Name, Type: l.Type, Description: l.Description, Entries: len(l.List), Builtin: true})
+		out = append(out, WarningListInfo{Name: l.Name, Type: l.Type, Description: l.Description, Entries: len(l.List), Builtin: true, Enabled: true})
 	}
-	rows, err := s.db.Query(ctx, `SELECT id, body, created_at FROM intel_warninglists WHERE enabled ORDER BY id`)
+	rows, err := s.db.Query(ctx, `SELECT id, body, enabled, created_at FROM intel_warninglists ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("intel: list warning lists: %w", err)
 	}
@@ -80,15 +82,16 @@ func (s *Service) WarningLists(ctx context.Context) ([]WarningListInfo, error) {
 	for rows.Next() {
 		var id int64
 		var body string
+		var enabled bool
 		var at time.Time
-		if err := rows.Scan(&id, &body, &at); err != nil {
+		if err := rows.Scan(&id, &body, &enabled, &at); err != nil {
 			return nil, fmt.Errorf("intel: list warning lists: %w", err)
 		}
 		l, err := warninglist.Parse(bytes.NewReader([]byte(body)))
 		if err != nil {
 			continue
 		}
-		out = append(out, WarningListInfo{ID: id, Name: l.Name, Type: l.Type, Description: l.Description, Entries: len(l.List), CreatedAt: at.UTC()})
+		out = append(out, WarningListInfo{ID: id, Name: l.Name, Type: l.Type, Description: l.Description, Entries: len(l.List), Enabled: enabled, CreatedAt: at.UTC()})
 	}
 	return out, rows.Err()
 }
@@ -107,7 +110,7 @@ func (s *Service) AddWarningList(ctx context.Context, body []byte) (WarningListI
 	if err != nil {
 		return WarningListInfo{}, errs.Wrap(errs.Invalid, err, err.Error())
 	}
-	info := WarningListInfo{Name: l.Name, Type: l.Type, Description: l.Description, Entries: len(l.List), CreatedAt: s.stamp()}
+	info := WarningListInfo{Name: l.Name, Type: l.Type, Description: l.Description, Entries: len(l.List), Enabled: true, CreatedAt: s.stamp()}
 	err = s.transact(ctx, func(tx *store.Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM intel_warninglists WHERE name = ?`, l.Name); err != nil {
 			return fmt.Errorf("intel: replace warning list: %w", err)
@@ -122,4 +125,37 @@ func (s *Service) AddWarningList(ctx context.Context, body []byte) (WarningListI
 		return WarningListInfo{}, err
 	}
 	return info, s.LoadWarningLists(ctx)
+}
+
+// SetWarningListEnabled turns an added list on or off (admins) and
+// reloads the matcher. Built-in lists are always on.
+func (s *Service) SetWarningListEnabled(ctx context.Context, id int64, enabled bool) error {
+	p, err := caller(ctx)
+	if err != nil {
+		return err
+	}
+	if !access.CanManageIntelSources(p) {
+		return s.deny(ctx, "manage warning lists", "warninglist", id)
+	}
+	err = s.transact(ctx, func(tx *store.Tx) error {
+		var name string
+		if err := tx.QueryRow(ctx, `SELECT name FROM intel_warninglists WHERE id = ?`, id).Scan(&name); err != nil {
+			if errs.Is(err, errs.NotFound) {
+				return errs.E(errs.NotFound, "no warning list %d", id)
+			}
+			return fmt.Errorf("intel: warning list %d: %w", id, err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE intel_warninglists SET enabled = ? WHERE id = ?`, enabled, id); err != nil {
+			return fmt.Errorf("intel: warning list %d: %w", id, err)
+		}
+		action := "intel.warninglist.disable"
+		if enabled {
+			action = "intel.warninglist.enable"
+		}
+		return s.record(ctx, tx, action, "warninglist", id, name)
+	})
+	if err != nil {
+		return err
+	}
+	return s.LoadWarningLists(ctx)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"bulwark/internal/access"
+	"bulwark/internal/agency"
 	"bulwark/internal/errs"
 	"bulwark/internal/intel"
 	"bulwark/internal/intel/warninglist"
@@ -20,7 +21,9 @@ import (
 func (h *Handler) SetIntel(svc *intel.Service, spool string) { h.intelSvc, h.intelSpool = svc, spool }
 
 // IntelLargeBodyRoutes are the pages that take whole files.
-func IntelLargeBodyRoutes() []string { return []string{"POST /intel/imports"} }
+func IntelLargeBodyRoutes() []string {
+	return []string{"POST /intel/imports", "POST /intel/warninglists"}
+}
 
 func (h *Handler) intelRoutes(handle func(string, handlerFunc)) {
 	handle("GET /intel", h.intelOnly(h.intelList))
@@ -29,6 +32,11 @@ func (h *Handler) intelRoutes(handle func(string, handlerFunc)) {
 	handle("POST /intel/actions", h.intelOnly(h.intelActions))
 	handle("GET /intel/{id}", h.intelOnly(h.intelShow))
 	handle("POST /intel/{id}/sightings", h.intelOnly(h.intelSighting))
+	handle("GET /intel/entry/{id}/{eid}/edit", h.intelOnly(h.intelEntryEdit))
+	handle("POST /intel/entry/{id}/{eid}", h.intelOnly(h.intelEntryUpdate))
+	handle("GET /intel/warninglists", h.intelOnly(h.intelWarningLists))
+	handle("POST /intel/warninglists", h.intelOnly(h.intelWarningListAdd))
+	handle("POST /intel/warninglists/{id}/enabled", h.intelOnly(h.intelWarningListEnabled))
 	handle("GET /intel/imports", h.intelOnly(h.intelImports))
 	handle("POST /intel/imports", h.intelOnly(h.intelImportUpload))
 	handle("GET /intel/imports/{id}", h.intelOnly(h.intelImportShow))
@@ -184,7 +192,10 @@ type intelShowPage struct {
 	I         intel.Indicator
 	Sightings []intel.Sighting
 	Hits      []warninglist.Hit
+	Incidents []intel.RelatedIncident
 	CanSight  bool
+	// Editable holds the entries the viewer may edit.
+	Editable map[int64]bool
 }
 
 func (h *Handler) intelShow(w http.ResponseWriter, r *http.Request) error {
@@ -200,9 +211,17 @@ func (h *Handler) intelShow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	incs, err := h.intelSvc.RelatedIncidents(r.Context(), ind)
+	if err != nil {
+		return err
+	}
 	p := h.page(r, ind.Value, "intel")
-	return h.render(w, http.StatusOK, "intel_show", intelShowPage{Page: p, I: ind, Sightings: s, Hits: h.intelSvc.Hits(string(ind.Type), ind.Value),
-		CanSight: access.CanShareIntel(p.User) || p.User.Has(access.Reporter)})
+	data := intelShowPage{Page: p, I: ind, Sightings: s, Hits: h.intelSvc.Hits(string(ind.Type), ind.Value), Incidents: incs,
+		CanSight: access.CanShareIntel(p.User) || p.User.Has(access.Reporter), Editable: map[int64]bool{}}
+	for _, e := range ind.Entries {
+		data.Editable[e.ID] = access.CanEditIntelEntry(p.User, e.AgencyID)
+	}
+	return h.render(w, http.StatusOK, "intel_show", data)
 }
 
 func (h *Handler) intelSighting(w http.ResponseWriter, r *http.Request) error {
@@ -376,4 +395,193 @@ func (h *Handler) intelFeedRun(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return redirect(w, r, withFlash("/intel/feeds", "intel.flash_pulled"))
+}
+
+type intelEntryPage struct {
+	Page
+	I        intel.Indicator
+	E        intel.Entry
+	TLPs     []access.TLP
+	Tags     string
+	Until    string
+	Agencies []agency.Agency
+	Shared   map[int64]bool
+}
+
+// intelEntryFor loads an indicator and one of its entries the viewer sees.
+func (h *Handler) intelEntryFor(r *http.Request) (intel.Indicator, intel.Entry, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return intel.Indicator{}, intel.Entry{}, err
+	}
+	eid, err := strconv.ParseInt(r.PathValue("eid"), 10, 64)
+	if err != nil {
+		return intel.Indicator{}, intel.Entry{}, errs.E(errs.NotFound, "not found")
+	}
+	ind, err := h.intelSvc.Get(r.Context(), id)
+	if err != nil {
+		return intel.Indicator{}, intel.Entry{}, err
+	}
+	for _, e := range ind.Entries {
+		if e.ID == eid {
+			return ind, e, nil
+		}
+	}
+	return intel.Indicator{}, intel.Entry{}, errs.E(errs.NotFound, "no such entry")
+}
+
+func (h *Handler) intelEntryPage(r *http.Request, ind intel.Indicator, e intel.Entry) intelEntryPage {
+	p := h.page(r, ind.Value, "intel")
+	p.Title = p.L.T("intel.edit_title")
+	data := intelEntryPage{Page: p, I: ind, E: e, TLPs: access.TLPs, Tags: strings.Join(e.Tags, ", "), Shared: map[int64]bool{}}
+	if e.ValidUntil != nil {
+		data.Until = e.ValidUntil.Format("2006-01-02")
+	}
+	for _, a := range e.ShareWith {
+		data.Shared[a] = true
+	}
+	for _, a := range h.agencyOptions(r) {
+		if a.ID != e.AgencyID {
+			data.Agencies = append(data.Agencies, a)
+		}
+	}
+	return data
+}
+
+func (h *Handler) intelEntryEdit(w http.ResponseWriter, r *http.Request) error {
+	ind, e, err := h.intelEntryFor(r)
+	if err != nil {
+		return err
+	}
+	u, err := requireUser(r)
+	if err != nil {
+		return err
+	}
+	if !access.CanEditIntelEntry(u, e.AgencyID) {
+		return access.Deny("change another agency's indicator entry")
+	}
+	return h.render(w, http.StatusOK, "intel_entry", h.intelEntryPage(r, ind, e))
+}
+
+func (h *Handler) intelEntryUpdate(w http.ResponseWriter, r *http.Request) error {
+	ind, e, err := h.intelEntryFor(r)
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return errs.Wrap(errs.Invalid, err, "bad form")
+	}
+	tlp := access.TLP(r.FormValue("tlp"))
+	desc := r.FormValue("description")
+	tags := []string{}
+	for _, t := range strings.Split(r.FormValue("tags"), ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			tags = append(tags, t)
+		}
+	}
+	u := intel.EntryUpdate{TLP: &tlp, Tags: &tags, Description: &desc}
+	conf, err := strconv.Atoi(strings.TrimSpace(r.FormValue("confidence")))
+	if err != nil {
+		conf = -1
+	}
+	u.Confidence = &conf
+	until := strings.TrimSpace(r.FormValue("valid_until"))
+	if until == "" {
+		u.NoExpiry = true
+	} else {
+		t, err := time.Parse("2006-01-02", until)
+		if err != nil {
+			return errs.Field("valid_until", "must be a date")
+		}
+		u.ValidUntil = &t
+	}
+	share := []int64{}
+	for _, v := range r.PostForm["share_with"] {
+		if a, err := strconv.ParseInt(v, 10, 64); err == nil {
+			share = append(share, a)
+		}
+	}
+	if tlp == access.Amber || tlp == access.AmberStrict {
+		u.ShareWith = &share
+	} else {
+		u.ShareWith = &[]int64{}
+	}
+	if _, err := h.intelSvc.UpdateEntry(r.Context(), e.ID, u); err != nil {
+		data := h.intelEntryPage(r, ind, e)
+		data.E.TLP, data.E.Description, data.Tags, data.Until = tlp, desc, r.FormValue("tags"), until
+		data.Shared = map[int64]bool{}
+		for _, a := range share {
+			data.Shared[a] = true
+		}
+		if formError(&data.Page, err) {
+			return h.render(w, http.StatusUnprocessableEntity, "intel_entry", data)
+		}
+		return err
+	}
+	return redirect(w, r, withFlash("/intel/"+strconv.FormatInt(ind.ID, 10), "intel.flash_saved"))
+}
+
+type intelWarningListsPage struct {
+	Page
+	Lists   []intel.WarningListInfo
+	CanEdit bool
+}
+
+func (h *Handler) renderWarningLists(w http.ResponseWriter, r *http.Request, status int, formErr error) error {
+	lists, err := h.intelSvc.WarningLists(r.Context())
+	if err != nil {
+		return err
+	}
+	p := h.page(r, "", "intel")
+	p.Title = p.L.T("intel.warninglists_title")
+	data := intelWarningListsPage{Page: p, Lists: lists, CanEdit: access.CanManageIntelSources(p.User)}
+	if formErr != nil && !formError(&data.Page, formErr) {
+		return formErr
+	}
+	return h.render(w, status, "intel_warninglists", data)
+}
+
+func (h *Handler) intelWarningLists(w http.ResponseWriter, r *http.Request) error {
+	return h.renderWarningLists(w, r, http.StatusOK, nil)
+}
+
+// maxWarningList bounds one uploaded warning list (MISP's largest lists
+// are a few MiB).
+const maxWarningList = 32 << 20
+
+func (h *Handler) intelWarningListAdd(w http.ResponseWriter, r *http.Request) error {
+	mr, err := multipartFrom(r)
+	if err != nil {
+		return err
+	}
+	part, _, err := nextFilePart(mr)
+	if err != nil {
+		return h.renderWarningLists(w, r, http.StatusUnprocessableEntity, err)
+	}
+	defer part.Close()
+	body, err := io.ReadAll(io.LimitReader(part, maxWarningList+1))
+	if err != nil {
+		return errs.Wrap(errs.Invalid, err, "the upload was cut short")
+	}
+	if len(body) > maxWarningList {
+		return h.renderWarningLists(w, r, http.StatusUnprocessableEntity, errs.Field("file", "a warning list may hold at most 32 MiB"))
+	}
+	if _, err := h.intelSvc.AddWarningList(r.Context(), body); err != nil {
+		if errs.KindOf(err) == errs.Invalid {
+			return h.renderWarningLists(w, r, http.StatusUnprocessableEntity, errs.Field("file", "%s", errs.Message(err)))
+		}
+		return err
+	}
+	return redirect(w, r, withFlash("/intel/warninglists", "intel.flash_warninglist"))
+}
+
+func (h *Handler) intelWarningListEnabled(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := h.intelSvc.SetWarningListEnabled(r.Context(), id, r.FormValue("enabled") == "1"); err != nil {
+		return err
+	}
+	return redirect(w, r, withFlash("/intel/warninglists", "intel.flash_saved"))
 }
