@@ -78,7 +78,7 @@ func (h *Handler) fraudRoutes() []Route {
 		{Method: "GET", Path: "/api/v1/fraud/referrals/{id}", Summary: "Get a referral", Tag: tag, Response: fraud.Referral{}, fn: h.getFraudReferral},
 		{Method: "POST", Path: "/api/v1/fraud/referrals/{id}/answer", Summary: "Answer a referral with an outcome and a date (the partner's liaison)", Tag: tag, Body: fraud.Answer{}, Response: fraud.Referral{}, fn: h.answerFraudReferral},
 		{Method: "GET", Path: "/api/v1/fraud/blocklists/{kind}", Summary: "Blocklist of confirmed subjects: rpz, domains, phones or accounts (partner tokens; ETag and If-Modified-Since)", Tag: tag, fn: h.fraudBlocklist},
-		{Method: "GET", Path: "/api/v1/fraud/figures", Summary: "Fraud figures of a period (no personal data)", Tag: tag, Query: []Param{{"from", "string", "from date YYYY-MM-DD (default 30 days ago)"}, {"to", "string", "until date YYYY-MM-DD, inclusive (default today)"}}, Response: fraud.Figures{}, fn: h.fraudFigures},
+		{Method: "GET", Path: "/api/v1/fraud/figures", Summary: "Fraud figures of a period (no personal data)", Tag: tag, Query: []Param{{"from", "string", "from date YYYY-MM-DD, province time (default 30 days ago)"}, {"to", "string", "until date YYYY-MM-DD, inclusive (default today)"}}, Response: fraud.Figures{}, fn: h.fraudFigures},
 		{Method: "GET", Path: "/api/v1/fraud/handoffs", Summary: "Indicators handed to threat intelligence", Tag: tag, Response: []fraud.Handoff{}, fn: h.fraudHandoffs},
 		{Method: "GET", Path: "/api/v1/fraud/partners", Summary: "Telecoms and banks that receive referrals", Tag: tag, Response: []fraud.Partner{}, fn: h.fraudPartners},
 		{Method: "PUT", Path: "/api/v1/fraud/partners/{code}", Summary: "Add or edit a partner and its liaison agency", Tag: tag, Body: fraud.Partner{}, Status: 204, fn: h.saveFraudPartner},
@@ -428,19 +428,22 @@ func (h *Handler) fraudBlocklist(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) fraudFigures(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	to := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)
+	loc := h.fraud.Location() // days are the province's days, as in the annual report
+	now := time.Now().In(loc)
+	to := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, loc)
 	from := to.AddDate(0, 0, -30)
 	var err error
 	if s := q.Get("from"); s != "" {
 		if from, err = parseDate("from", s); err != nil {
 			return err
 		}
+		from = time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, loc)
 	}
 	if s := q.Get("to"); s != "" {
 		if to, err = parseDate("to", s); err != nil {
 			return err
 		}
-		to = to.AddDate(0, 0, 1)
+		to = time.Date(to.Year(), to.Month(), to.Day()+1, 0, 0, 0, 0, loc)
 	}
 	f, err := h.fraud.Figures(r.Context(), from, to)
 	if err != nil {

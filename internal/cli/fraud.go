@@ -76,7 +76,10 @@ func (a *App) wireFraud() error {
 	if err != nil {
 		return err
 	}
-	a.Fraud = fraud.New(fraud.Deps{DB: a.DB, Audit: a.Audit, Blobs: blobs, BlobInUse: blobInUse(a.DB), Logger: a.Log, Now: a.now}, cfg)
+	// The clock reads a.now on each call, so tests that move the app's
+	// clock move it too.
+	now := func() time.Time { return a.now() }
+	a.Fraud = fraud.New(fraud.Deps{DB: a.DB, Audit: a.Audit, Blobs: blobs, BlobInUse: blobInUse(a.DB), Logger: a.Log, Now: now}, cfg)
 	if a.Intel != nil {
 		a.Fraud.SetSink(fraudintel.Sink{Intel: a.Intel, Now: a.now})
 	}

@@ -11,7 +11,7 @@ import (
 	"bulwark/internal/store"
 )
 
-// DayCount is the number of reports on one day (UTC) for one key (a
+// DayCount is the number of reports on one day (province time) for one key (a
 // channel or a scam type).
 type DayCount struct {
 	Day   string `json:"day"`
@@ -65,9 +65,12 @@ func (s *Service) Figures(ctx context.Context, from, to time.Time) (Figures, err
 	if !to.After(from) || to.Sub(from) > 5*366*24*time.Hour {
 		return Figures{}, errs.Field("to", "the period must be positive and at most five years")
 	}
-	f := Figures{From: from.UTC(), To: to.UTC(), ByDayChannel: []DayCount{}, ByChannel: []KeyCount{}, ByScamType: []KeyCount{},
+	// The database compares times in UTC; the answer shows them in the
+	// province's zone.
+	from, to = from.UTC(), to.UTC()
+	f := Figures{From: from.In(s.loc), To: to.In(s.loc), ByDayChannel: []DayCount{}, ByChannel: []KeyCount{}, ByScamType: []KeyCount{},
 		TopSubjects: []Subject{}, Partners: []PartnerFigures{}}
-	rows, err := s.db.Query(ctx, `SELECT created_at, channel, scam_type, amount FROM fraud_reports WHERE created_at >= ? AND created_at < ?`, f.From, f.To)
+	rows, err := s.db.Query(ctx, `SELECT created_at, channel, scam_type, amount FROM fraud_reports WHERE created_at >= ? AND created_at < ?`, from, to)
 	if err != nil {
 		return Figures{}, fmt.Errorf("fraud: figures: %w", err)
 	}
@@ -83,7 +86,7 @@ func (s *Service) Figures(ctx context.Context, from, to time.Time) (Figures, err
 		}
 		f.Reports++
 		f.AmountLost += amount
-		perDay[[2]string{at.Time.UTC().Format("2006-01-02"), ch}]++
+		perDay[[2]string{at.Time.In(s.loc).Format("2006-01-02"), ch}]++
 		bump(perCh, ch, amount)
 		bump(perType, st, amount)
 	}
@@ -103,7 +106,7 @@ func (s *Service) Figures(ctx context.Context, from, to time.Time) (Figures, err
 	// Time from first report to confirmation, for subjects confirmed in
 	// the period.
 	crow, err := s.db.Query(ctx, `SELECT first_reported_at, confirmed_at FROM fraud_subjects WHERE status = ? AND confirmed_at >= ? AND confirmed_at < ?`,
-		string(StatusConfirmed), f.From, f.To)
+		string(StatusConfirmed), from, to)
 	if err != nil {
 		return Figures{}, fmt.Errorf("fraud: figures: %w", err)
 	}
@@ -124,7 +127,7 @@ func (s *Service) Figures(ctx context.Context, from, to time.Time) (Figures, err
 
 	// Referral outcomes per partner, for referrals made in the period.
 	rrow, err := s.db.Query(ctx, `SELECT r.partner_code, p.name, p.kind, r.created_at, r.due_at, r.answered_at, r.outcome
-		FROM fraud_referrals r JOIN fraud_partners p ON p.code = r.partner_code WHERE r.created_at >= ? AND r.created_at < ?`, f.From, f.To)
+		FROM fraud_referrals r JOIN fraud_partners p ON p.code = r.partner_code WHERE r.created_at >= ? AND r.created_at < ?`, from, to)
 	if err != nil {
 		return Figures{}, fmt.Errorf("fraud: figures: %w", err)
 	}
@@ -208,11 +211,12 @@ func median(xs []float64) float64 {
 	return float64(int64(m*10+0.5)) / 10
 }
 
-// Year returns the figures of a calendar year (UTC), for the annual report.
+// Year returns the figures of a calendar year in the province's time zone
+// (as the other capabilities count theirs), for the annual report.
 func (s *Service) Year(ctx context.Context, year int) (Figures, error) {
 	if year < 2000 || year > 9999 {
 		return Figures{}, errs.Field("year", "is not a valid year")
 	}
-	from := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC)
+	from := time.Date(year, 1, 1, 0, 0, 0, 0, s.loc)
 	return s.Figures(ctx, from, from.AddDate(1, 0, 0))
 }

@@ -117,6 +117,7 @@ type Service struct {
 	sink      IndicatorSink
 	cfg       Config
 	now       func() time.Time
+	loc       *time.Location // the province's time zone
 	slog      *slog.Logger
 
 	ipLim     *web.Limiter
@@ -151,7 +152,8 @@ func New(d Deps, cfg Config) *Service {
 		lg = slog.New(slog.DiscardHandler)
 	}
 	return &Service{
-		db: d.DB, log: d.Audit, blobs: d.Blobs, blobInUse: d.BlobInUse, sink: d.Sink, cfg: cfg, now: now, slog: lg,
+		loc: time.FixedZone("ICT", 7*3600),
+		db:  d.DB, log: d.Audit, blobs: d.Blobs, blobInUse: d.BlobInUse, sink: d.Sink, cfg: cfg, now: now, slog: lg,
 		ipLim:     web.NewLimiter(cfg.PerIPInterval, cfg.PerIPBurst),
 		identLim:  web.NewLimiter(cfg.PerIdentifierInterval, cfg.PerIdentifierBurst),
 		lookupLim: web.NewLimiter(cfg.LookupInterval, cfg.LookupBurst),
@@ -161,6 +163,9 @@ func New(d Deps, cfg Config) *Service {
 // SetSink wires the threat-intelligence capability after construction
 // (the two services are built independently).
 func (s *Service) SetSink(sink IndicatorSink) { s.sink = sink }
+
+// Location is the province's time zone: figures count days and years in it.
+func (s *Service) Location() *time.Location { return s.loc }
 
 // Config returns the effective configuration (defaults applied).
 func (s *Service) Config() Config { return s.cfg }

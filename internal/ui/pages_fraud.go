@@ -733,6 +733,13 @@ type fraudFiguresPage struct {
 	AmountFmt string
 }
 
+// fraudDayAfter is the start of the day after t's day in loc: the end of a
+// period that includes today.
+func fraudDayAfter(t time.Time, loc *time.Location) time.Time {
+	t = t.In(loc)
+	return time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, loc)
+}
+
 // fraudSeries is reports per day over the period, for the chart.
 func fraudSeries(f fraud.Figures, label string) []byte {
 	s := series{Label: label, Labels: []string{}, Values: []int{}}
@@ -754,12 +761,13 @@ func (h *Handler) fraudFigures(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	to := h.now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)
+	loc := h.fraud.Location()
+	to := fraudDayAfter(h.now(), loc)
 	from := to.AddDate(0, 0, -30)
-	if t, err := time.Parse("2006-01-02", q.Get("from")); err == nil {
+	if t, err := time.ParseInLocation("2006-01-02", q.Get("from"), loc); err == nil {
 		from = t
 	}
-	if t, err := time.Parse("2006-01-02", q.Get("to")); err == nil {
+	if t, err := time.ParseInLocation("2006-01-02", q.Get("to"), loc); err == nil {
 		to = t.AddDate(0, 0, 1)
 	}
 	if to.Sub(from) > 400*24*time.Hour || !to.After(from) {
@@ -931,7 +939,7 @@ func (h *Handler) fraudDashboard(r *http.Request) *fraudDash {
 	if h.fraud == nil {
 		return nil
 	}
-	to := h.now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)
+	to := fraudDayAfter(h.now(), h.fraud.Location())
 	f, err := h.fraud.Figures(r.Context(), to.AddDate(0, 0, -14), to)
 	if err != nil {
 		return nil
