@@ -8,6 +8,7 @@ import (
 
 	"bulwark/internal/api"
 	"bulwark/internal/detect"
+	"bulwark/internal/incident"
 )
 
 // logonRulesFile holds a failed-logon rule that only feeds a correlation
@@ -82,6 +83,13 @@ func TestDetectCorrelationAndSystemsAPI(t *testing.T) {
 		if a.Kind != "correlation" || a.Title != "Brute Force From One Address (203.0.113.50)" || a.Entity != "203.0.113.50" || a.Severity != "high" ||
 			a.System == nil || a.System.ID != ids["portal"] || a.System.Via != "source" {
 			t.Errorf("correlation alert = %+v system %+v", a, a.System)
+		}
+		// Promoted to a new incident, the alert links its system.
+		var inc incident.Incident
+		decodeJSON(t, e.call(t, "POST", "/api/v1/alerts/promote", detectAnalyst,
+			fmt.Sprintf(`{"alert_ids":[%d],"incident":{"category":"intrusions/system-compromise","severity":"high","tlp":"AMBER","pap":"AMBER"}}`, a.ID), 200), &inc)
+		if len(inc.Systems) != 1 || inc.Systems[0].ID != ids["portal"] {
+			t.Errorf("promoted incident systems = %+v, want the portal", inc.Systems)
 		}
 
 		// Indicator alerts on an IDS: the data centre's range (SKHCN's,

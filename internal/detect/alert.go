@@ -274,7 +274,8 @@ func (s *Service) SetAlertStatus(ctx context.Context, id int64, status, reason s
 }
 
 // PromoteInput promotes alerts: to the existing incident IncidentID, or to
-// a new incident from Incident (its title defaults to the first alert's).
+// a new incident from Incident (its title defaults to the first alert's,
+// its linked systems to those the alerts hit that the caller sees).
 type PromoteInput struct {
 	AlertIDs   []int64         `json:"alert_ids"`
 	IncidentID int64           `json:"incident_id,omitempty"`
@@ -330,6 +331,14 @@ func (s *Service) Promote(ctx context.Context, in PromoteInput) (incident.Incide
 		}
 		if x.DetectedAt.IsZero() {
 			x.DetectedAt = alerts[0].FirstSeen
+		}
+		if len(x.SystemIDs) == 0 {
+			// The systems the alerts hit, as the caller sees them.
+			for _, a := range alerts {
+				if a.System != nil && !slices.Contains(x.SystemIDs, a.System.ID) {
+					x.SystemIDs = append(x.SystemIDs, a.System.ID)
+				}
+			}
 		}
 		if inc, err = s.inc.Create(ctx, x); err != nil {
 			return incident.Incident{}, err

@@ -11,6 +11,7 @@ import (
 	"bulwark/internal/access"
 	"bulwark/internal/detect"
 	"bulwark/internal/errs"
+	"bulwark/internal/incident"
 	"bulwark/internal/store"
 	"bulwark/internal/store/storetest"
 )
@@ -147,6 +148,21 @@ func TestAlertSystems(t *testing.T) {
 		a, err := w.svc.SetAlertStatus(w.as("bac"), alerts[0].ID, detect.StatusAcknowledged, "")
 		if err != nil || a.System != nil {
 			t.Errorf("SetAlertStatus answer = %+v, %v; the district may not see HNA's system", a.System, err)
+		}
+		// Promoting alerts links the systems the promoter sees to the new
+		// incident: the district's own, not the hospital's GREEN one.
+		all, _, _ := w.svc.ListAlerts(w.as("bac"), detect.AlertFilter{})
+		var promote []int64
+		for _, a := range all {
+			if a.Entity == "192.0.2.1" || a.Entity == "192.0.2.6" || a.Entity == "192.0.2.7" {
+				promote = append(promote, a.ID)
+			}
+		}
+		if _, err := w.svc.Promote(w.as("bac"), detect.PromoteInput{AlertIDs: promote, Incident: &incident.Input{Category: "intrusions/system-compromise"}}); err != nil {
+			t.Fatal(err)
+		}
+		if got := w.inc.created[len(w.inc.created)-1].SystemIDs; !cmp.Equal(got, []int64{7, 1}) {
+			t.Errorf("promoted incident systems = %v, want [7 1]", got)
 		}
 		// The district's list of systems a source may watch: its own.
 		choices, err := w.svc.SystemChoices(w.as("bac"))
