@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -162,6 +164,17 @@ func TestDetectCorrelationAndSystemsAPI(t *testing.T) {
 		_, doc = br.get(fmt.Sprintf("/sources/%d", dc.ID))
 		if n := queryAll(doc, "#source-system"); len(n) != 1 || text(n[0]) != "Cổng dịch vụ công tỉnh Bình An" {
 			t.Errorf("source page system = %v", n)
+		}
+		// The source page changes the watched system, keeping the rest.
+		resp = br.post(fmt.Sprintf("/sources/%d/system", dc.ID), url.Values{"csrf": {csrfOf(doc)}, "system_id": {fmt.Sprint(ids["dc"])}})
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("change the watched system = %d", resp.StatusCode)
+		}
+		var changed detect.Source
+		decodeJSON(t, e.call(t, "GET", fmt.Sprintf("/api/v1/sources/%d", dc.ID), detectAnalyst, "", 200), &changed)
+		if changed.SystemName != "Trung tâm dữ liệu tỉnh" || changed.Name != dc.Name || changed.Format != "windows" || changed.SilentAfter != dc.SilentAfter {
+			t.Errorf("source after the change = %+v", changed)
 		}
 		_, doc = br.get("/")
 		total, data := queryAll(doc, "#alert-dash-total"), queryAll(doc, "#alert-dash-data")

@@ -31,6 +31,7 @@ func (h *Handler) detectRoutes(handle func(string, handlerFunc)) {
 	handle("GET /sources/{id}", h.sourceShow)
 	handle("POST /sources/{id}/token", h.sourceRotate)
 	handle("POST /sources/{id}/disabled", h.sourceDisable)
+	handle("POST /sources/{id}/system", h.sourceSystem)
 	handle("GET /rules", h.ruleList)
 	handle("POST /rules", h.ruleUpload)
 	handle("POST /rules/test", h.ruleTest)
@@ -210,9 +211,10 @@ func (h *Handler) sourceCreate(w http.ResponseWriter, r *http.Request) error {
 
 type sourcePage struct {
 	Page
-	S      detect.Source
-	Alerts []detect.Alert
-	Token  string
+	S       detect.Source
+	Alerts  []detect.Alert
+	Token   string
+	Systems []detect.SystemChoice // what the source may watch
 }
 
 func (h *Handler) sourceShow(w http.ResponseWriter, r *http.Request) error {
@@ -232,7 +234,34 @@ func (h *Handler) renderSource(w http.ResponseWriter, r *http.Request, id int64,
 	if err != nil {
 		return err
 	}
-	return h.render(w, http.StatusOK, "source", sourcePage{Page: h.page(r, s.Name, "sources"), S: s, Alerts: alerts, Token: token})
+	systems, err := h.detect.SystemChoices(r.Context())
+	if err != nil {
+		return err
+	}
+	return h.render(w, http.StatusOK, "source", sourcePage{Page: h.page(r, s.Name, "sources"), S: s, Alerts: alerts, Token: token, Systems: systems})
+}
+
+// sourceSystem changes the information system a source watches, keeping
+// its other settings.
+func (h *Handler) sourceSystem(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	s, err := h.detect.GetSource(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	in := detect.SourceInput{Name: s.Name, Kind: s.Kind, Format: s.Format, Senders: s.Senders, SilentAfter: s.SilentAfter.String()}
+	if v := r.PostFormValue("system_id"); v != "" {
+		if in.SystemID, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return errs.Field("system_id", "choose an information system")
+		}
+	}
+	if _, err := h.detect.UpdateSource(r.Context(), id, in); err != nil {
+		return err
+	}
+	return redirect(w, r, withFlash("/sources/"+strconv.FormatInt(id, 10), "det.flash_system"))
 }
 
 func (h *Handler) sourceRotate(w http.ResponseWriter, r *http.Request) error {
