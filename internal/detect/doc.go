@@ -7,9 +7,10 @@
 //
 // The pipeline, per batch of one source: decode -> index lookups with the
 // source agency's audience -> Sigma rules filtered by logsource ->
-// correlation -> alerts deduplicated by (rule or indicator, source, key
-// entity) within a window, stored in one transaction with the source's
-// counters. A batch answers only after its alerts are stored; when every
+// correlation over the agency's own events -> alerts deduplicated by (rule
+// or indicator, source, key entity) within a window, naming the
+// information system hit when the reader may see it (systems.go), stored
+// in one transaction with the source's counters. A batch answers only after its alerts are stored; when every
 // worker is busy the caller gets ErrOverloaded (HTTP 429) instead of a quiet
 // drop. A batch key makes a batch idempotent, so a JetStream redelivery is
 // never counted twice.
