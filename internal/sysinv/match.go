@@ -2,6 +2,7 @@ package sysinv
 
 import (
 	"fmt"
+	"strings"
 
 	"bulwark/internal/sysinv/cpe"
 	"bulwark/internal/sysinv/feed"
@@ -9,9 +10,47 @@ import (
 
 // target is what a component runs, as matching sees it.
 type target struct {
-	names       []cpe.Name // the software and OS CPE names recorded
-	weakProduct string     // cpe.ProductKey of the software name when no software CPE is recorded
-	weakVersion string
+	names []cpe.Name // the software and OS CPE names recorded
+	weak  []weakName // the software and OS named without a CPE
+}
+
+// weakName is a product named by a person, for matching by name.
+type weakName struct {
+	part    string // "a" (software, any part matches) or "o" (operating system)
+	product string // as cpe.ProductKey gives it, or the NVD's product for an OS
+	version string
+}
+
+// osProducts maps how people write an operating system's name (after
+// cpe.ProductKey) to the product name the NVD uses for it.
+var osProducts = map[string]string{
+	"ubuntu": "ubuntu_linux", "ubuntu_server": "ubuntu_linux", "ubuntu_linux": "ubuntu_linux",
+	"debian": "debian_linux", "debian_gnu_linux": "debian_linux", "debian_linux": "debian_linux",
+	"red_hat_enterprise_linux": "enterprise_linux", "rhel": "enterprise_linux", "redhat_enterprise_linux": "enterprise_linux",
+	"centos": "centos", "centos_linux": "centos", "fedora": "fedora", "fedora_linux": "fedora",
+	"windows": "windows", "microsoft_windows": "windows", "windows_server": "windows_server", "microsoft_windows_server": "windows_server",
+	"freebsd": "freebsd", "suse_linux_enterprise_server": "suse_linux_enterprise_server", "sles": "suse_linux_enterprise_server",
+}
+
+// weakOS returns the weak name of an operating system written by a person
+// ("Ubuntu" "20.04", "Windows Server" "2012 R2"), or false when the name is
+// not one the NVD's naming is known for. Windows Server's year is part of
+// the NVD's product (windows_server_2012) and the rest its version (r2).
+func weakOS(name, version string) (weakName, bool) {
+	product, ok := osProducts[cpe.ProductKey(name)]
+	if !ok {
+		return weakName{}, false
+	}
+	fields := strings.Fields(strings.ToLower(version))
+	if product == "windows_server" && len(fields) > 0 && len(fields[0]) == 4 && fields[0] >= "2000" && fields[0] <= "2099" {
+		product += "_" + fields[0]
+		fields = fields[1:]
+	}
+	v := ""
+	if len(fields) > 0 {
+		v = fields[0]
+	}
+	return weakName{part: "o", product: product, version: v}, true
 }
 
 // match is the outcome of matching one CVE against one component.
@@ -28,17 +67,27 @@ type match struct {
 // no CPE for is taken as met: the inventory does not know, and missing a
 // known-exploited flaw is worse than a finding the owner marks false
 // positive. Weak matching, used only when no strong match exists and the
-// component names its software without a CPE, compares the product name
-// and the version ranges and ignores the structure.
+// component names its software or operating system without a CPE,
+// compares the product name and the version ranges and ignores the
+// structure (see weakOS for how an OS's name is read).
 func evaluate(confs []feed.Configuration, t target) (match, bool) {
 	for _, conf := range confs {
 		if m, ok := evalConfiguration(conf, t); ok {
 			return m, true
 		}
 	}
-	if t.weakProduct == "" {
-		return match{}, false
+	for _, w := range t.weak {
+		if m, ok := evaluateWeak(confs, w); ok {
+			return m, true
+		}
 	}
+	return match{}, false
+}
+
+// evaluateWeak compares a product named without a CPE with every
+// vulnerable cpeMatch: the product name (or vendor_product) and the
+// version, ignoring the configurations' structure.
+func evaluateWeak(confs []feed.Configuration, w weakName) (match, bool) {
 	for _, conf := range confs {
 		for _, n := range conf.Nodes {
 			for _, m := range n.Matches {
@@ -49,13 +98,16 @@ func evaluate(confs []feed.Configuration, t target) (match, bool) {
 				if err != nil {
 					continue
 				}
-				if c.Product != t.weakProduct && c.Vendor+"_"+c.Product != t.weakProduct {
+				if w.part == "o" && c.Part != "o" {
 					continue
 				}
-				if t.weakVersion == "" {
+				if c.Product != w.product && c.Vendor+"_"+c.Product != w.product {
+					continue
+				}
+				if w.version == "" {
 					return match{strength: "name", detail: describe(c, m.Range) + " (version not recorded)"}, true
 				}
-				if versionIn(c, m.Range, t.weakVersion) {
+				if versionIn(c, m.Range, w.version) {
 					return match{strength: "name", detail: describe(c, m.Range)}, true
 				}
 			}

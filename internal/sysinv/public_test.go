@@ -93,5 +93,30 @@ func TestPublicCatalogues(t *testing.T) {
 		if run, err := w.svc.ImportFeed(w.as("coord"), "kev", "again", sysinv.PublicKEV()); err != nil || run.Unchanged != 9 {
 			t.Errorf("KEV again = %+v, %v", run, err)
 		}
+		// A host named only by its operating system: Fedora 34 is listed in the
+		// NVD's configurations of the Apache and nginx records (the distribution's
+		// packages), a weak match by OS name and version; Fedora 36 is not.
+		for _, c := range []struct{ os, version, want string }{
+			{"Fedora", "34", "build:CVE-2021-42013:name:2026-11-27:KEV build:CVE-2021-41773:name:2026-11-27:KEV build:CVE-2021-23017:name:2026-12-20"},
+			{"Fedora", "36", ""},
+		} {
+			comp, err := w.svc.AddComponent(w.as("skhcn"), dc.ID, sysinv.ComponentInput{Name: "build", Kind: "host", Level: 3, OS: c.os, OSVersion: c.version})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fs, _, _ := w.svc.ListFindings(w.as("coord"), sysinv.FindingFilter{SystemID: dc.ID, Open: true})
+			var got []sysinv.Finding
+			for _, f := range fs {
+				if f.Component == "build" {
+					got = append(got, f)
+				}
+			}
+			if s := cves(got); s != c.want {
+				t.Errorf("%s %s: findings =\n%s\nwant\n%s", c.os, c.version, s, c.want)
+			}
+			if err := w.svc.DeleteComponent(w.as("skhcn"), dc.ID, comp.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
 	})
 }

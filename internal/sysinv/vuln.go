@@ -365,7 +365,12 @@ func (s *Service) matchComponents(ctx context.Context, tx *store.Tx, systemID, c
 			}
 		}
 		if c.CPE == "" && c.Software != "" {
-			t.weakProduct, t.weakVersion = cpe.ProductKey(c.Software), strings.TrimSpace(c.SoftwareVersion)
+			t.weak = append(t.weak, weakName{part: "a", product: cpe.ProductKey(c.Software), version: strings.TrimSpace(c.SoftwareVersion)})
+		}
+		if c.OSCPE == "" && c.OS != "" {
+			if w, ok := weakOS(c.OS, c.OSVersion); ok {
+				t.weak = append(t.weak, w)
+			}
 		}
 		cands, err := candidates(ctx, tx, t)
 		if err != nil {
@@ -430,9 +435,9 @@ func candidates(ctx context.Context, tx *store.Tx, t target) ([]vulnRow, error) 
 		conds = append(conds, "(p.vendor = ? AND p.product = ?)")
 		args = append(args, n.Vendor, n.Product)
 	}
-	if t.weakProduct != "" {
+	for _, w := range t.weak {
 		conds = append(conds, "p.product = ?", "p.vendor || '_' || p.product = ?")
-		args = append(args, t.weakProduct, t.weakProduct)
+		args = append(args, w.product, w.product)
 	}
 	if len(conds) == 0 {
 		return nil, nil
