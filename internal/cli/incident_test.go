@@ -459,14 +459,50 @@ func TestIncidentPages(t *testing.T) {
 	}
 }
 
-// TestDemoIncidents seeds the demo province with its incidents.
+// TestDemoIncidents seeds the demo province with its systems and
+// incidents, as bulwark demo does.
 func TestDemoIncidents(t *testing.T) {
 	e := newTestEnv(t, "sqlite:"+filepath.Join(t.TempDir(), "b.db"))
 	ctx := access.With(context.Background(), access.SystemPrincipal())
+	if err := demo.SeedSystems(ctx, e.app.Systems, e.app.Agencies); err != nil {
+		t.Fatal(err)
+	}
 	if err := demo.SeedIncidents(ctx, e.app.Incidents, e.app.Agencies, e.app.Auth); err != nil {
 		t.Fatal(err)
 	}
-	b := e.call(t, "GET", "/api/v1/incidents?limit=50", coord, "", 200)
+	// The steps took place at different times: the medians are not zero.
+	var fig struct {
+		Ack     *float64 `json:"median_acknowledge_hours"`
+		Contain *float64 `json:"median_contain_hours"`
+		Close   *float64 `json:"median_close_hours"`
+	}
+	decodeJSON(t, e.call(t, "GET", "/api/v1/incident-figures?from="+time.Now().AddDate(0, 0, -30).Format(time.DateOnly)+"&to="+
+		time.Now().AddDate(0, 0, 2).Format(time.DateOnly), coord, "", 200), &fig)
+	if fig.Ack == nil || *fig.Ack < 0.3 || fig.Contain == nil || *fig.Contain < 5 || fig.Close == nil || *fig.Close < 24 {
+		t.Errorf("demo medians: acknowledge %v contain %v close %v", deref(fig.Ack), deref(fig.Contain), deref(fig.Close))
+	}
+	// The DDoS on the public-service portal is linked to the portal, whose
+	// page lists it and whose risk counts it.
+	var systems struct {
+		Items []struct {
+			ID   int64  `json:"id"`
+			Name string `json:"name"`
+		} `json:"items"`
+	}
+	decodeJSON(t, e.call(t, "GET", "/api/v1/systems?q=d%E1%BB%8Bch+v%E1%BB%A5+c%C3%B4ng", skhcn, "", 200), &systems)
+	if len(systems.Items) != 1 {
+		t.Fatalf("portal: %+v", systems.Items)
+	}
+	portal := systems.Items[0].ID
+	b := e.call(t, "GET", fmt.Sprintf("/api/v1/systems/%d/incidents", portal), skhcn, "", 200)
+	if !strings.Contains(string(b), `"total":1`) || !strings.Contains(string(b), "Tấn công từ chối dịch vụ") {
+		t.Errorf("portal incidents: %s", trunc(b))
+	}
+	if b := e.call(t, "GET", fmt.Sprintf("/api/v1/systems/%d/risk", portal), skhcn, "", 200); !strings.Contains(string(b), `"recent_incidents":1`) {
+		t.Errorf("portal risk: %s", trunc(b))
+	}
+	e.call(t, "GET", fmt.Sprintf("/api/v1/systems/%d/incidents", portal), reporter, "", 404) // another agency's system
+	b = e.call(t, "GET", "/api/v1/incidents?limit=50", coord, "", 200)
 	for _, want := range []string{`"total":5`, `"status":"closed"`, `"status":"contained"`, `"status":"investigating"`} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("demo incidents lack %s", want)
@@ -478,6 +514,81 @@ func TestDemoIncidents(t *testing.T) {
 	// The hospital's AMBER+STRICT ransomware is not the telecom's business.
 	if b := e.call(t, "GET", "/api/v1/incidents", liaison, "", 200); strings.Contains(string(b), "mã hóa") {
 		t.Errorf("telecom sees the ransomware incident")
+	}
+}
+
+func deref(f *float64) any {
+	if f == nil {
+		return nil
+	}
+	return *f
+}
+
+// TestIncidentCreationAgencies files incidents through the API with a lead
+// agency and participants, and with inventory systems.
+func TestIncidentCreationAgencies(t *testing.T) {
+	e := newTestEnv(t, "sqlite:"+filepath.Join(t.TempDir(), "b.db"))
+	if err := demo.SeedSystems(access.With(context.Background(), access.SystemPrincipal()), e.app.Systems, e.app.Agencies); err != nil {
+		t.Fatal(err)
+	}
+	var ids struct {
+		Items []struct {
+			ID   int64  `json:"id"`
+			Code string `json:"code"`
+			Kind string `json:"kind"`
+		} `json:"items"`
+	}
+	decodeJSON(t, e.call(t, "GET", "/api/v1/agencies?limit=100", coord, "", 200), &ids)
+	agency := map[string]int64{}
+	for _, a := range ids.Items {
+		agency[a.Code] = a.ID
+	}
+	var systems struct {
+		Items []struct {
+			ID int64 `json:"id"`
+		} `json:"items"`
+	}
+	decodeJSON(t, e.call(t, "GET", "/api/v1/systems?q=d%E1%BB%8Bch+v%E1%BB%A5+c%C3%B4ng", skhcn, "", 200), &systems)
+	if len(systems.Items) != 1 {
+		t.Fatalf("portal: %+v", systems.Items)
+	}
+	portal := systems.Items[0].ID
+	det := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
+	body := func(extra string) string {
+		return `{"title":"Dò quét cổng dịch vụ công","category":"information-gathering/scanner","detected_at":"` + det + `"` + extra + `}`
+	}
+	for _, c := range []struct{ name, extra, field string }{
+		{"unknown lead", `,"lead_agency_id":999999`, "lead_agency_id"},
+		{"unknown participant", `,"participating_agency_ids":[999999]`, "participating_agency_ids"},
+		{"another agency's system", fmt.Sprintf(`,"system_ids":[%d]`, portal), "system_ids"},
+	} {
+		b := e.call(t, "POST", "/api/v1/incidents", reporter, body(c.extra), 400)
+		if !strings.Contains(string(b), c.field) {
+			t.Errorf("%s: %s", c.name, trunc(b))
+		}
+	}
+	// Default lead: the standing agency; participants as given.
+	var inc struct {
+		Lead struct {
+			Code string `json:"code"`
+		} `json:"lead_agency"`
+		Participants []struct {
+			Code string `json:"code"`
+		} `json:"participating_agencies"`
+		Systems []struct {
+			Name          string `json:"name"`
+			ApprovedLevel int    `json:"approved_level"`
+		} `json:"systems"`
+		InventoryLevel int `json:"inventory_level"`
+	}
+	decodeJSON(t, e.call(t, "POST", "/api/v1/incidents", reporter, body(fmt.Sprintf(`,"participating_agency_ids":[%d]`, agency["SKHCN"])), 201), &inc)
+	if inc.Lead.Code != "CAT" || len(inc.Participants) != 1 || inc.Participants[0].Code != "SKHCN" {
+		t.Errorf("default lead and participants: %+v", inc)
+	}
+	// The department files on its own portal, led by itself.
+	decodeJSON(t, e.call(t, "POST", "/api/v1/incidents", skhcn, body(fmt.Sprintf(`,"lead_agency_id":%d,"system_ids":[%d]`, agency["SKHCN"], portal)), 201), &inc)
+	if inc.Lead.Code != "SKHCN" || len(inc.Systems) != 1 || inc.Systems[0].ApprovedLevel != 3 || inc.InventoryLevel != 3 {
+		t.Errorf("lead SKHCN with the portal: %+v", inc)
 	}
 }
 

@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"bulwark/internal/access"
@@ -23,7 +24,11 @@ func Incidents(svc *incident.Service, ag *agency.Service, au *auth.Service) func
 // Department of Science and Technology, a ransomware outbreak at the
 // hospital (contained), a phishing campaign not yet acknowledged, a DDoS
 // on the public-service portal closed with its closing report, and a
-// compromised mailbox. ctx must carry the system principal.
+// compromised mailbox. Their steps get realistic times (acknowledged,
+// contained, closed at different offsets after detection), and the
+// hospital's and the portal's incidents are linked to their inventory
+// systems when SeedSystems ran before. ctx must carry the system
+// principal.
 func SeedIncidents(ctx context.Context, svc *incident.Service, ag *agency.Service, au *auth.Service) error {
 	as := func(email string) (context.Context, error) {
 		u, err := au.UserByEmail(ctx, email)
@@ -85,10 +90,18 @@ func SeedIncidents(ctx context.Context, svc *incident.Service, ag *agency.Servic
 			return err
 		}
 	}
+	// at is a time relative to the incident's detection, for the real
+	// times of its steps (the workflow stamps each step when the demo
+	// takes it, all within the same second).
+	at := func(in incident.Input, d time.Duration) time.Time { return in.DetectedAt.Add(d) }
 	demo := []struct {
 		reporter string
 		in       incident.Input
 		steps    []step
+		// systems name the inventory systems the incident hit, linked when
+		// the inventory has them (it is seeded first by bulwark demo).
+		systems []string
+		history func(in incident.Input) incident.History
 	}{
 		{
 			reporter: "baocao.tpba@demo.bulwark.vn",
@@ -115,6 +128,9 @@ func SeedIncidents(ctx context.Context, svc *incident.Service, ag *agency.Servic
 				{"baocao.tpba@demo.bulwark.vn", observable("url", "http://tpbinhan.gov.vn/wp-content/plugins/old-gallery/up.php", true)},
 				{"phantich.skhcn@demo.bulwark.vn", comment("Tìm thấy web shell `up.php` trong thư mục plugin; đã lưu mẫu.")},
 			},
+			history: func(in incident.Input) incident.History {
+				return incident.History{ReportedAt: at(in, 90*time.Minute), AcknowledgedAt: at(in, 135*time.Minute)}
+			},
 		},
 		{
 			reporter: "baocao.bvdk@demo.bulwark.vn",
@@ -139,6 +155,10 @@ func SeedIncidents(ctx context.Context, svc *incident.Service, ag *agency.Servic
 				{"baocao.bvdk@demo.bulwark.vn", observable("ipv4", "192.0.2.66", true)},
 				{"dieuphoi@demo.bulwark.vn", transition(incident.StatusContained, "Đã cách ly các máy bị nhiễm")},
 			},
+			systems: []string{"Hệ thống thông tin bệnh viện (HIS)"},
+			history: func(in incident.Input) incident.History {
+				return incident.History{ReportedAt: at(in, 40*time.Minute), AcknowledgedAt: at(in, 65*time.Minute), ContainedAt: at(in, 20*time.Hour)}
+			},
 		},
 		{
 			reporter: "baocao.htp@demo.bulwark.vn",
@@ -154,6 +174,9 @@ func SeedIncidents(ctx context.Context, svc *incident.Service, ag *agency.Servic
 			steps: []step{
 				{"baocao.htp@demo.bulwark.vn", observable("domain", "khobac-xacthuc.top", true)},
 				{"baocao.htp@demo.bulwark.vn", observable("email", "thongbao@khobac-xacthuc.top", false)},
+			},
+			history: func(in incident.Input) incident.History {
+				return incident.History{ReportedAt: at(in, 35*time.Minute)}
 			},
 		},
 		{
@@ -177,6 +200,13 @@ func SeedIncidents(ctx context.Context, svc *incident.Service, ag *agency.Servic
 				{"phantich.skhcn@demo.bulwark.vn", closing("Lưu lượng tấn công được lọc tại nhà mạng; bổ sung dịch vụ chống DDoS.")},
 				{"dieuphoi@demo.bulwark.vn", transition(incident.StatusClosed, "Đã nhận báo cáo kết thúc")},
 			},
+			systems: []string{"Cổng dịch vụ công tỉnh Bình An"},
+			// Contained after 6 hours, recovered a week later; the closing
+			// report and the closure are today's.
+			history: func(in incident.Input) incident.History {
+				return incident.History{ReportedAt: at(in, time.Hour), AcknowledgedAt: at(in, 80*time.Minute), ContainedAt: at(in, 6*time.Hour),
+					ResolvedAt: at(in, 8*24*time.Hour)}
+			},
 		},
 		{
 			reporter: "baocao.hld@demo.bulwark.vn",
@@ -191,12 +221,26 @@ func SeedIncidents(ctx context.Context, svc *incident.Service, ag *agency.Servic
 			steps: []step{
 				{"dieuphoi@demo.bulwark.vn", transition(incident.StatusAcknowledged, "")},
 			},
+			history: func(in incident.Input) incident.History {
+				return incident.History{ReportedAt: at(in, 2*time.Hour), AcknowledgedAt: at(in, 5*time.Hour)}
+			},
 		},
 	}
 	for _, d := range demo {
 		c, err := as(d.reporter)
 		if err != nil {
 			return err
+		}
+		if len(d.systems) > 0 {
+			known, err := svc.LinkableSystems(c)
+			if err != nil {
+				return fmt.Errorf("demo: systems: %w", err)
+			}
+			for _, k := range known {
+				if slices.Contains(d.systems, k.Name) {
+					d.in.SystemIDs = append(d.in.SystemIDs, k.ID)
+				}
+			}
 		}
 		inc, err := svc.Create(c, d.in)
 		if err != nil {
@@ -209,6 +253,11 @@ func SeedIncidents(ctx context.Context, svc *incident.Service, ag *agency.Servic
 			}
 			if err := s.do(c, inc); err != nil {
 				return fmt.Errorf("demo: incident %s step %d: %w", inc.Ref, i+1, err)
+			}
+		}
+		if d.history != nil {
+			if _, err := svc.RecordHistory(ctx, inc.ID, d.history(d.in)); err != nil {
+				return fmt.Errorf("demo: incident %s times: %w", inc.Ref, err)
 			}
 		}
 	}

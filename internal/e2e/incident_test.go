@@ -11,6 +11,7 @@ import (
 
 	"bulwark/internal/access"
 	"bulwark/internal/demo"
+	"bulwark/internal/sysinv"
 )
 
 const (
@@ -200,8 +201,113 @@ func attrOf(t *testing.T, ctx context.Context, css, name string) string {
 	return res.Value
 }
 
+// seedDemoIncidents seeds the demo systems and incidents, as bulwark demo
+// does (the incidents link to the systems).
 func seedDemoIncidents(ctx context.Context, e *Env) error {
+	if err := demo.SeedSystems(ctx, e.App.Systems, e.App.Agencies); err != nil {
+		return err
+	}
 	return demo.SeedIncidents(ctx, e.App.Incidents, e.App.Agencies, e.App.Auth)
+}
+
+// TestIncidentSystemsAndAgencies files an incident on an inventory system
+// through the form, with a lead agency and a participant; the incident
+// page shows the system with its approved level, and the system's page
+// lists the incident.
+func TestIncidentSystemsAndAgencies(t *testing.T) {
+	e := Start(t)
+	sys := access.With(context.Background(), access.SystemPrincipal())
+	if err := seedDemoIncidents(sys, e); err != nil {
+		t.Fatal(err)
+	}
+	portals, _, err := e.App.Systems.ListSystems(sys, sysinv.SystemFilter{Query: "Cổng dịch vụ công"})
+	if err != nil || len(portals) != 1 {
+		t.Fatalf("portal: %v %v", portals, err)
+	}
+	portal := portals[0]
+	cat, err := e.App.Agencies.AgencyByCode(sys, "CAT")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vtl, err := e.App.Agencies.AgencyByCode(sys, "VTL")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := Browser(t, false)
+	e.Login(t, ctx, skhcnAnalyst)
+	detected := time.Now().Add(-time.Hour).In(time.FixedZone("ICT", 7*3600)).Format("2006-01-02T15:04")
+	Step(t, ctx, "open the form", chromedp.Navigate(e.URL+"/incidents/new"), chromedp.WaitVisible(chromedp.ID("inc-systems")))
+	if lead := attrOf(t, ctx, "#lead_agency_id option[selected]", "value"); lead != strconv.FormatInt(cat.ID, 10) {
+		t.Errorf("default lead = %s, want the standing agency %d", lead, cat.ID)
+	}
+	Step(t, ctx, "fill in",
+		chromedp.SendKeys(chromedp.ID("title"), "Cổng dịch vụ công bị tấn công làm gián đoạn"),
+		chromedp.SetValue(chromedp.ID("category"), "availability/ddos"),
+		chromedp.SetValue(chromedp.ID("detected_at"), detected),
+		chromedp.Click(chromedp.CSS(`#inc-systems input[value="`+strconv.FormatInt(portal.ID, 10)+`"]`)),
+		chromedp.Click(chromedp.CSS(`#inc-agencies input[name="participants"][value="`+strconv.FormatInt(vtl.ID, 10)+`"]`)),
+		chromedp.SetValue(chromedp.ID("system_level"), "2"),
+	)
+	Shot(t, ctx, "systems-1-form")
+	Step(t, ctx, "submit", chromedp.Click(chromedp.ID("save-incident")), chromedp.WaitVisible(chromedp.ID("inc-linked-systems")))
+	ref := Text(t, ctx, "#inc-ref")
+	if got := Text(t, ctx, "#inc-linked-systems"); !strings.Contains(got, portal.Name) || !strings.Contains(got, "3") {
+		t.Errorf("linked systems = %q", got)
+	}
+	if got := Text(t, ctx, "#inc-level"); !strings.HasPrefix(got, "3") {
+		t.Errorf("level = %q, want the approved 3 over the declared 2", got)
+	}
+	id, err := e.App.Incidents.ByRef(sys, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inc, err := e.App.Incidents.Get(sys, id); err != nil || inc.Lead.Code != "CAT" || len(inc.Participants) != 1 || inc.Participants[0].Code != "VTL" {
+		t.Errorf("agencies: lead %+v participants %+v, %v", inc.Lead, inc.Participants, err)
+	}
+	Shot(t, ctx, "systems-2-incident")
+	Step(t, ctx, "the system's page", chromedp.Click(chromedp.CSS("#inc-linked-systems a")), chromedp.WaitVisible(chromedp.ID("system-incidents")))
+	if got := Text(t, ctx, "#system-incidents"); !strings.Contains(got, ref) || !strings.Contains(got, "Tấn công từ chối dịch vụ") {
+		t.Errorf("system incidents = %q", got)
+	}
+	Step(t, ctx, "scroll", chromedp.ScrollIntoView(chromedp.ID("incidents")))
+	Shot(t, ctx, "systems-3-system-page")
+}
+
+// TestWebhookPage turns a webhook off and on again from its page.
+func TestWebhookPage(t *testing.T) {
+	e := Start(t)
+	sys := access.With(context.Background(), access.SystemPrincipal())
+	admin, err := e.App.Auth.UserByEmail(sys, "admin@demo.bulwark.vn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.App.Auth.Principal(sys, admin.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hook, err := e.App.Notify.CreateWebhook(access.With(context.Background(), p), "SIEM tỉnh", "https://siem.binhan.example/hook", []string{"incident.created"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := Browser(t, false)
+	e.Login(t, ctx, "admin@demo.bulwark.vn")
+	Step(t, ctx, "notifications", chromedp.Navigate(e.URL+"/notifications"), chromedp.WaitVisible(chromedp.CSS(`a[href="/webhooks/`+strconv.FormatInt(hook.ID, 10)+`"]`)),
+		chromedp.Click(chromedp.CSS(`a[href="/webhooks/`+strconv.FormatInt(hook.ID, 10)+`"]`)), chromedp.WaitVisible(chromedp.ID("webhook-toggle")))
+	on := Text(t, ctx, "#webhook-state")
+	Step(t, ctx, "deactivate", chromedp.Click(chromedp.ID("webhook-toggle")))
+	waitJS(t, ctx, `document.querySelector("#webhook-state .dl-failed") !== null`)
+	off := Text(t, ctx, "#webhook-state")
+	Shot(t, ctx, "webhook-off")
+	list, err := e.App.Notify.Webhooks(access.With(context.Background(), p))
+	if err != nil || len(list) != 1 || list[0].Active {
+		t.Errorf("after deactivating: %+v, %v", list, err)
+	}
+	Step(t, ctx, "reactivate", chromedp.Click(chromedp.ID("webhook-toggle")))
+	waitJS(t, ctx, `document.querySelector("#webhook-state .dl-sent") !== null`)
+	if again := Text(t, ctx, "#webhook-state"); again != on || on == off {
+		t.Errorf("states: %q -> %q -> %q", on, off, again)
+	}
+	Shot(t, ctx, "webhook-on")
 }
 
 // TestIncidentAdminScreenshots renders the admin and figures pages of the

@@ -72,6 +72,8 @@ func (h *Handler) incidentRoutes(handle func(string, handlerFunc)) {
 	handle("GET /incident-figures", h.incFiguresPage)
 	handle("GET /notifications", h.incNotificationsPage)
 	handle("POST /webhooks", h.incWebhookCreate)
+	handle("GET /webhooks/{id}", h.incWebhookPage)
+	handle("POST /webhooks/{id}/active", h.incWebhookActive)
 }
 
 // --- streamed multipart uploads and CSRF ---
@@ -182,7 +184,16 @@ type incFormData struct {
 	Playbooks  []incident.Playbook
 	Agencies   []agency.Agency
 	Levels     []int
+	// Systems are the inventory systems the user may link.
+	Systems []incident.SystemRef
 }
+
+// Linked reports whether a system is chosen, for the form.
+func (d incFormData) Linked(id int64) bool { return slices.Contains(d.In.SystemIDs, id) }
+
+// Participates reports whether an agency is chosen to take part, for the
+// form.
+func (d incFormData) Participates(id int64) bool { return slices.Contains(d.In.Participants, id) }
 
 func (h *Handler) incFormPage(r *http.Request, p Page, in incident.Input, id int64) incFormData {
 	pbs, _ := h.incidents.Playbooks(r.Context(), false)
@@ -190,8 +201,24 @@ func (h *Handler) incFormPage(r *http.Request, p Page, in incident.Input, id int
 	if !in.DetectedAt.IsZero() {
 		det = in.DetectedAt.In(h.incidents.Location()).Format("2006-01-02T15:04")
 	}
+	systems, err := h.incidents.LinkableSystems(r.Context())
+	if err != nil {
+		h.log.Warn("incident form: inventory systems", "err", err)
+	}
+	if id != 0 {
+		// Systems linked by others stay offered (and ticked) even when
+		// this user does not see them in the inventory.
+		if inc, err := h.incidents.Get(incident.WithViewScope(r.Context()), id); err == nil {
+			for _, x := range inc.Systems {
+				if !slices.ContainsFunc(systems, func(y incident.SystemRef) bool { return y.ID == x.ID }) {
+					systems = append(systems, x)
+				}
+			}
+		}
+	}
 	return incFormData{Page: p, In: in, DetectedAt: det, ID: id, Categories: incident.Taxonomy, Severities: incident.Severities,
-		TLPs: access.TLPs, PAPs: incident.PAPs, Effects: incident.Effects, Playbooks: pbs, Agencies: h.incidentAgencies(r), Levels: []int{0, 1, 2, 3, 4, 5}}
+		TLPs: access.TLPs, PAPs: incident.PAPs, Effects: incident.Effects, Playbooks: pbs, Agencies: h.incidentAgencies(r), Levels: []int{0, 1, 2, 3, 4, 5},
+		Systems: systems}
 }
 
 func (h *Handler) incFormInput(r *http.Request) (incident.Input, error) {
@@ -218,6 +245,18 @@ func (h *Handler) incFormInput(r *http.Request) (incident.Input, error) {
 		if id, err := strconv.ParseInt(a, 10, 64); err == nil && len(in.Participants) < 50 {
 			in.Participants = append(in.Participants, id)
 		}
+	}
+	for _, v := range f["system_ids"] {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil && len(in.SystemIDs) < 50 {
+			in.SystemIDs = append(in.SystemIDs, id)
+		}
+	}
+	if v := f.Get("lead_agency_id"); v != "" {
+		lead, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || lead <= 0 {
+			return in, errs.Field("lead_agency_id", "choose an agency")
+		}
+		in.LeadAgencyID = lead
 	}
 	det, err := h.incLocalTime("detected_at", f.Get("detected_at"))
 	in.DetectedAt = det
@@ -368,6 +407,11 @@ func (h *Handler) incidentNew(w http.ResponseWriter, r *http.Request) error {
 	p := h.page(r, "", "incidents")
 	p.Title = p.L.T("inc.new_title")
 	in := incident.Input{Severity: incident.SeverityMedium, TLP: access.Amber, PAP: incident.PAPAmber, DetectedAt: h.now(), ReporterName: u.Name, ReporterContact: u.Email}
+	for _, a := range h.incidentAgencies(r) {
+		if a.Kind == "standing" && a.Active && in.LeadAgencyID == 0 {
+			in.LeadAgencyID = a.ID // the default lead: the standing agency
+		}
+	}
 	if pb := r.URL.Query().Get("playbook"); pb != "" {
 		if got, err := h.incidents.Playbook(r.Context(), pb); err == nil {
 			in.Playbook, in.Category, in.Severity = got.Code, got.Category, got.Severity
@@ -401,7 +445,8 @@ func incInputOf(inc incident.Incident) incident.Input {
 		SystemLevel: inc.SystemLevel, Effects: inc.Effects, BeyondCapacity: inc.Beyond, TLP: inc.TLP, PAP: inc.PAP,
 		ReporterName: inc.ReporterName, ReporterContact: inc.ReporterContact, Operator: inc.Operator, SystemOwner: inc.SystemOwner,
 		AffectedSystems: inc.AffectedSystems, AffectedAddrs: inc.AffectedAddrs, Provider: inc.Provider, ImpactHarm: inc.ImpactHarm,
-		ImpactSpread: inc.ImpactSpread, ImpactOps: inc.ImpactOps, Measures: inc.Measures, Lessons: inc.Lessons, DetectedAt: inc.DetectedAt}
+		ImpactSpread: inc.ImpactSpread, ImpactOps: inc.ImpactOps, Measures: inc.Measures, Lessons: inc.Lessons, DetectedAt: inc.DetectedAt,
+		SystemIDs: inc.SystemIDs()}
 }
 
 func (h *Handler) incidentEdit(w http.ResponseWriter, r *http.Request) error {
@@ -514,7 +559,7 @@ func (h *Handler) incRender(w http.ResponseWriter, r *http.Request, u *access.Pr
 	}
 	p := h.page(r, inc.Ref+" · "+inc.Title, "incidents")
 	if formErr != nil && !formError(&p, formErr) {
-		p.Error = p.L.Error(formErr)
+		p.Error = errs.Message(formErr)
 	}
 	if errors.Is(formErr, incident.ErrNoClosingReport) {
 		p.Error = p.L.T("inc.err_no_closing_report")
@@ -1324,6 +1369,58 @@ func (h *Handler) incWebhookCreate(w http.ResponseWriter, r *http.Request) error
 		return h.incRenderNotifications(w, r, http.StatusBadRequest, nil, err)
 	}
 	return h.incRenderNotifications(w, r, http.StatusOK, &hook, nil)
+}
+
+type incWebhookData struct {
+	Page
+	Hook       notify.Webhook
+	Deliveries []notify.Delivery
+	Pager      pager
+}
+
+// incWebhookPage shows one webhook (admins): whether it is on, the switch,
+// and its delivery log.
+func (h *Handler) incWebhookPage(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	if h.notify == nil {
+		return errs.E(errs.NotFound, "notifications are not configured")
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	hook, err := h.notify.Webhook(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	off := offsetOf(r)
+	dl, total, err := h.notify.WebhookDeliveries(r.Context(), id, pageSize, off)
+	if err != nil {
+		return err
+	}
+	p := h.page(r, hook.Name, "incidents")
+	return h.render(w, http.StatusOK, "incident_webhook", incWebhookData{Page: p, Hook: hook, Deliveries: dl,
+		Pager: pager{Total: total, Offset: off, Limit: pageSize, Base: "/webhooks/" + strconv.FormatInt(id, 10)}})
+}
+
+// incWebhookActive turns a webhook off or on again (admins).
+func (h *Handler) incWebhookActive(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	if h.notify == nil {
+		return errs.E(errs.NotFound, "notifications are not configured")
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := h.notify.SetWebhookActive(r.Context(), id, r.PostFormValue("active") == "1"); err != nil {
+		return err
+	}
+	return redirect(w, r, withFlash("/webhooks/"+strconv.FormatInt(id, 10), "flash.saved"))
 }
 
 // --- dashboard ---

@@ -196,6 +196,10 @@ type systemPage struct {
 	CanEdit    bool
 	Appraiser  string
 	Approver   string
+	// Incidents are the newest incidents on the system the user may see;
+	// IncidentTotal how many the user sees in all.
+	Incidents     []sysinv.IncidentBrief
+	IncidentTotal int
 }
 
 func (h *Handler) systemShow(w http.ResponseWriter, r *http.Request) error {
@@ -226,6 +230,9 @@ func (h *Handler) systemShow(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if data.Duties, err = h.systems.SystemDuties(ctx, id); err != nil {
+		return err
+	}
+	if data.Incidents, data.IncidentTotal, err = h.systems.RecentIncidents(ctx, id, 10); err != nil {
 		return err
 	}
 	data.Page = h.page(r, sys.Name, "systems")
@@ -402,7 +409,7 @@ func (h *Handler) findingStatus(w http.ResponseWriter, r *http.Request) error {
 	back := safeNext(r.PostFormValue("next"))
 	if err != nil {
 		if errs.KindOf(err) == errs.Invalid && back != "/" {
-			return redirect(w, r, back+"?error="+url.QueryEscape(h.cat.For(h.lang(r)).Error(err))+"#findings")
+			return redirect(w, r, back+"?error="+url.QueryEscape(errs.Message(err))+"#findings")
 		}
 		return err
 	}
@@ -589,7 +596,7 @@ func (h *Handler) feedImport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		k := errs.KindOf(err)
 		if k == errs.Invalid || k == errs.Unavailable || k == errs.TooLarge {
-			return redirect(w, r, "/vulnerability-feeds?error="+url.QueryEscape(h.cat.For(h.lang(r)).Error(err)))
+			return redirect(w, r, "/vulnerability-feeds?error="+url.QueryEscape(errs.Message(err)))
 		}
 		return err
 	}
