@@ -70,7 +70,7 @@ func demoAccounts(ctx context.Context, app *App) ([]string, error) {
 		return strings.Split(strings.TrimSpace(string(b)), "\n"), nil
 	}
 	accs, err := demo.Seed(ctx, app.Agencies, app.Auth, demo.Systems(app.Systems, app.Agencies), demo.Incidents(app.Incidents, app.Agencies, app.Auth),
-		demo.Fraud(app.Fraud, app.Agencies), demo.Directives(app.Directives, app.Agencies, app.Auth), demo.Detect(app.Detect, app.Agencies))
+		demo.Fraud(app.Fraud, app.Agencies), demo.Intel(app.Intel, app.Agencies, app.Auth), demo.Directives(app.Directives, app.Agencies, app.Auth), demo.Detect(app.Detect, app.Agencies))
 	if err != nil {
 		return nil, err
 	}

@@ -80,3 +80,50 @@ func (s *Service) Year(ctx context.Context, year int, loc *time.Location) (YearF
 	f.Sightings = int(sightings)
 	return f, nil
 }
+
+// TypeTLPCounts counts the entries a viewer sees that are in force (not
+// revoked), per indicator type and entry TLP: the dashboard's figure.
+type TypeTLPCounts struct {
+	// Counts[type][tlp] is the number of entries.
+	Counts map[string]map[access.TLP]int
+	// Indicators is the number of distinct indicators they cover.
+	Indicators int
+	// Week is the number of those entries recorded in the last seven days.
+	Week int
+}
+
+// DashboardCounts returns the caller's TypeTLPCounts.
+func (s *Service) DashboardCounts(ctx context.Context) (TypeTLPCounts, error) {
+	p, err := access.Require(ctx)
+	if err != nil {
+		return TypeTLPCounts{}, err
+	}
+	vis, args := visibleSQL(p, "e")
+	out := TypeTLPCounts{Counts: map[string]map[access.TLP]int{}}
+	rows, err := s.db.Query(ctx, `SELECT i.type, e.tlp, COUNT(*), SUM(CASE WHEN e.created_at >= ? THEN 1 ELSE 0 END) FROM intel_entries e JOIN intel_indicators i ON i.id = e.indicator_id
+		WHERE NOT e.revoked AND `+vis+` GROUP BY i.type, e.tlp`, append([]any{s.stamp().AddDate(0, 0, -7)}, args...)...)
+	if err != nil {
+		return out, fmt.Errorf("intel: dashboard counts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var typ, tlp string
+		var n, week int
+		if err := rows.Scan(&typ, &tlp, &n, &week); err != nil {
+			return out, fmt.Errorf("intel: dashboard counts: %w", err)
+		}
+		if out.Counts[typ] == nil {
+			out.Counts[typ] = map[access.TLP]int{}
+		}
+		out.Counts[typ][access.TLP(tlp)] += n
+		out.Week += week
+	}
+	if err := rows.Err(); err != nil {
+		return out, fmt.Errorf("intel: dashboard counts: %w", err)
+	}
+	err = s.db.QueryRow(ctx, `SELECT COUNT(DISTINCT e.indicator_id) FROM intel_entries e WHERE NOT e.revoked AND `+vis, args...).Scan(&out.Indicators)
+	if err != nil {
+		return out, fmt.Errorf("intel: dashboard counts: %w", err)
+	}
+	return out, nil
+}

@@ -25,6 +25,8 @@ type dashboardPage struct {
 	Fraud *fraudDash // fraud reports per day (pages_fraud.go)
 
 	Alerts *alertDash // alerts per day and severity (pages_detect.go)
+
+	Intel *intelDash // indicators by type and TLP (pages_intel.go)
 }
 
 type kindCount struct {
@@ -88,6 +90,7 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) error {
 	d.IncidentsOn = h.incidents != nil
 	d.Fraud = h.fraudDashboard(r)
 	d.Alerts = h.alertDashboard(r)
+	d.Intel = h.intelDashboard(r)
 	return h.render(w, http.StatusOK, "dashboard", d)
 }
 

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"encoding/json"
+	"html/template"
 	"io"
 	"net/http"
 	"net/url"
@@ -584,4 +586,49 @@ func (h *Handler) intelWarningListEnabled(w http.ResponseWriter, r *http.Request
 		return err
 	}
 	return redirect(w, r, withFlash("/intel/warninglists", "intel.flash_saved"))
+}
+
+// intelDash is threat intelligence's part of the dashboard: the indicator
+// entries the viewer sees, by type and TLP (a stacked chart).
+type intelDash struct {
+	JSON       template.JS
+	Indicators int
+	Week       int
+}
+
+// intelTLPColours follow the TLP 2.0 colours of the tags (app.css); CLEAR
+// is drawn grey to show on white.
+var intelTLPColours = map[access.TLP]string{access.Clear: "#9aa5b1", access.Green: "#2e9e44", access.Amber: "#ffc000", access.AmberStrict: "#e08a00", access.Red: "#d1242f"}
+
+// intelDashboard computes the figure; nil when intelligence is off or the
+// figures cannot be read.
+func (h *Handler) intelDashboard(r *http.Request) *intelDash {
+	if h.intelSvc == nil {
+		return nil
+	}
+	c, err := h.intelSvc.DashboardCounts(r.Context())
+	if err != nil {
+		return nil
+	}
+	lang := h.lang(r)
+	chart := struct {
+		Labels   []string       `json:"labels"`
+		Datasets []chartDataset `json:"datasets"`
+	}{Labels: []string{}}
+	var types []string
+	for _, t := range intel.Types {
+		if len(c.Counts[string(t)]) > 0 {
+			types = append(types, string(t))
+			chart.Labels = append(chart.Labels, h.cat.T(lang, "intel.type."+string(t)))
+		}
+	}
+	for _, tlp := range access.TLPs {
+		ds := chartDataset{Label: "TLP:" + string(tlp), Color: intelTLPColours[tlp], Data: make([]int, len(types))}
+		for i, t := range types {
+			ds.Data[i] = c.Counts[t][tlp]
+		}
+		chart.Datasets = append(chart.Datasets, ds)
+	}
+	b, _ := json.Marshal(chart)
+	return &intelDash{JSON: template.JS(b), Indicators: c.Indicators, Week: c.Week}
 }
