@@ -142,7 +142,7 @@ func TestDirectivePages(t *testing.T) {
 		}
 		code, fdoc = c.postDoc("/directives", form(agencyID("SKHCN"), "2026-01-01"))
 		if code != http.StatusUnprocessableEntity || len(queryAll(fdoc, "#due_on[aria-invalid] + .field-error")) != 1 ||
-			!strings.Contains(text(queryAll(fdoc, "#due_on + .field-error")[0]), "past") {
+			!strings.Contains(text(queryAll(fdoc, "#due_on + .field-error")[0]), "đã qua") {
 			t.Errorf("past deadline = %d, want 422 with the error on the deadline", code)
 		}
 		ids := map[string]string{}

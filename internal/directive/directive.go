@@ -717,7 +717,7 @@ type Edit struct {
 // Update changes a directive (its issuer or a coordinator only).
 func (s *Service) Update(ctx context.Context, id int64, e Edit) (Directive, error) {
 	err := s.act(ctx, func(tx *store.Tx) error {
-		_, d, err := s.changer(ctx, tx, id, "change a directive")
+		p, d, err := s.changer(ctx, tx, id, "change a directive")
 		if err != nil {
 			return err
 		}
@@ -738,7 +738,7 @@ func (s *Service) Update(ctx context.Context, id int64, e Edit) (Directive, erro
 		if err := writeAssignees(ctx, tx, id, c.LeadAgencyID, c.Coordinating); err != nil {
 			return err
 		}
-		detail := ""
+		changed := editedFields(d, c)
 		if due := strings.TrimSpace(e.DueOn); due != "" && due != d.DueOn {
 			due, err := cleanDate("due_on", due, true)
 			if err != nil {
@@ -754,14 +754,56 @@ func (s *Service) Update(ctx context.Context, id int64, e Edit) (Directive, erro
 			if _, err := tx.Exec(ctx, `UPDATE directive_tasks SET due_on = ?, updated_at = ? WHERE id = ?`, due, now, t.ID); err != nil {
 				return err
 			}
-			detail = "deadline " + t.DueOn + " -> " + due
+			changed = append(changed, "due_on "+t.DueOn+" -> "+due)
 		}
-		return s.log.Record(ctx, tx, audit.Entry{Action: "directive.update", ObjectType: "directive", ObjectID: fmt.Sprint(id), Detail: detail})
+		if len(changed) == 0 {
+			return nil // nothing changed: no journal line, no audit row
+		}
+		// The journal shows the agencies what changed; the note lists the
+		// fields (EditNote below), which pages put in words.
+		detail := EditNotePrefix + strings.Join(changed, ", ")
+		if err := s.addUpdate(ctx, tx, p, d, 0, KindEdit, detail, nil, false); err != nil {
+			return err
+		}
+		return s.log.Record(ctx, tx, audit.Entry{Action: "directive.update", ObjectType: "directive", ObjectID: fmt.Sprint(id), Detail: clip(detail, 500)})
 	})
 	if err != nil {
 		return Directive{}, fmt.Errorf("directive: update %d: %w", id, err)
 	}
 	return s.Get(ctx, id)
+}
+
+// KindEdit is the journal kind of a change by the issuer; its note is
+// EditNotePrefix and the changed fields separated by ", ": title,
+// description, visibility, priority, lead, coordinating, and
+// "due_on OLD -> NEW".
+const (
+	KindEdit       = "edit"
+	EditNotePrefix = "changed: "
+)
+
+// editedFields names the fields an edit changes.
+func editedFields(d Directive, c cleanInput) []string {
+	var out []string
+	add := func(changed bool, name string) {
+		if changed {
+			out = append(out, name)
+		}
+	}
+	add(c.Title != d.Title, "title")
+	add(c.Description != d.Description, "description")
+	add(c.Visibility != d.Visibility, "visibility")
+	add(c.Priority != d.Priority, "priority")
+	add(c.LeadAgencyID != d.Lead.ID, "lead")
+	var before []int64
+	for _, a := range d.Coordinating {
+		before = append(before, a.ID)
+	}
+	after := append([]int64(nil), c.Coordinating...)
+	slices.Sort(before)
+	slices.Sort(after)
+	add(!slices.Equal(before, after), "coordinating")
+	return out
 }
 
 // Cancel cancels a directive and its open tasks (its issuer or a

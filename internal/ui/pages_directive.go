@@ -18,6 +18,7 @@ import (
 	"bulwark/internal/directive"
 	"bulwark/internal/directive/ical"
 	"bulwark/internal/errs"
+	"bulwark/internal/i18n"
 	"bulwark/internal/report"
 )
 
@@ -40,6 +41,8 @@ func (h *Handler) directiveRoutes(handle func(string, handlerFunc)) {
 	handle("GET /meetings/new", h.meetingNew)
 	handle("POST /meetings", h.meetingCreate)
 	handle("GET /meetings/{id}", h.meetingShow)
+	handle("GET /meetings/{id}/edit", h.meetingEdit)
+	handle("POST /meetings/{id}/edit", h.meetingSave)
 	handle("POST /meetings/{id}/documents", h.meetingUpload)
 	handle("GET /meetings/{id}/documents/{did}", h.meetingDocument)
 	handle("GET /directives", h.directiveList)
@@ -47,6 +50,8 @@ func (h *Handler) directiveRoutes(handle func(string, handlerFunc)) {
 	handle("GET /directives/new", h.directiveNew)
 	handle("POST /directives", h.directiveCreate)
 	handle("GET /directives/{id}", h.directiveShow)
+	handle("GET /directives/{id}/edit", h.directiveEdit)
+	handle("POST /directives/{id}/edit", h.directiveSave)
 	handle("POST /directives/{id}/acknowledge", h.directiveAcknowledge)
 	handle("POST /directives/{id}/progress", h.directiveProgress)
 	handle("POST /directives/{id}/done", h.directiveDone)
@@ -144,11 +149,20 @@ type meetingFormPage struct {
 	People    string // the attendee lines as typed
 	Kinds     []string
 	Decisions []agency.Decision
+	Chosen    map[int64]bool // decisions ticked
+	EditID    int64          // the meeting being edited; 0 for a new one
 }
 
 func (h *Handler) meetingForm(w http.ResponseWriter, r *http.Request, status int, in directive.MeetingInput, people string, perr error) error {
+	return h.meetingFormFor(w, r, status, 0, in, people, perr)
+}
+
+func (h *Handler) meetingFormFor(w http.ResponseWriter, r *http.Request, status int, editID int64, in directive.MeetingInput, people string, perr error) error {
 	pg := h.page(r, "", "directives")
 	pg.Title = pg.L.T("dir.meeting_new")
+	if editID != 0 {
+		pg.Title = pg.L.T("dir.meeting_edit")
+	}
 	if perr != nil && !dirFormError(&pg, perr, "title", "held_on", "start_time", "minutes") {
 		return perr
 	}
@@ -156,7 +170,108 @@ func (h *Handler) meetingForm(w http.ResponseWriter, r *http.Request, status int
 	if err != nil {
 		return err
 	}
-	return h.render(w, status, "meeting_form", meetingFormPage{Page: pg, M: in, People: people, Kinds: directive.MeetingKinds, Decisions: decs})
+	chosen := map[int64]bool{}
+	for _, id := range in.DecisionIDs {
+		chosen[id] = true
+	}
+	return h.render(w, status, "meeting_form", meetingFormPage{Page: pg, M: in, People: people, Kinds: directive.MeetingKinds, Decisions: decs,
+		Chosen: chosen, EditID: editID})
+}
+
+// meetingInput reads the meeting form (attendees are parsed separately).
+func meetingInput(r *http.Request) directive.MeetingInput {
+	in := directive.MeetingInput{Title: r.PostFormValue("title"), Kind: r.PostFormValue("kind"), HeldOn: r.PostFormValue("held_on"),
+		StartTime: r.PostFormValue("start_time"), Place: r.PostFormValue("place"), Chair: r.PostFormValue("chair"),
+		Agenda: r.PostFormValue("agenda"), Minutes: r.PostFormValue("minutes")}
+	for _, v := range r.PostForm["decision_ids"] {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+			in.DecisionIDs = append(in.DecisionIDs, id)
+		}
+	}
+	return in
+}
+
+// attendeeLines writes attendees as the form's lines ("name; title;
+// agency code; attendance; delegate", guests with a leading "+"), the
+// inverse of parseAttendees.
+func attendeeLines(as []directive.Attendee) string {
+	var b strings.Builder
+	for _, a := range as {
+		if a.Guest {
+			b.WriteString("+ ")
+		}
+		f := []string{a.PersonName, a.PersonTitle, a.AgencyCode, a.Attendance, a.DelegateName}
+		for len(f) > 1 && f[len(f)-1] == "" {
+			f = f[:len(f)-1]
+		}
+		b.WriteString(strings.Join(f, "; "))
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// meetingEdit shows the meeting's form filled in. The service decides who
+// may save it (admins and the standing agency's coordinators); others are
+// refused here already.
+func (h *Handler) meetingEdit(w http.ResponseWriter, r *http.Request) error {
+	p, err := requireUser(r)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if !access.CanManageMeetings(p) {
+		return errs.E(errs.Forbidden, "only the secretariat and coordinators record meetings")
+	}
+	m, err := h.directives.GetMeeting(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	in := directive.MeetingInput{Title: m.Title, Kind: m.Kind, HeldOn: m.HeldOn, StartTime: m.StartTime, Place: m.Place, Chair: m.Chair,
+		Agenda: m.Agenda, Minutes: m.Minutes}
+	for _, d := range m.Decisions {
+		in.DecisionIDs = append(in.DecisionIDs, d.ID)
+	}
+	return h.meetingFormFor(w, r, http.StatusOK, id, in, attendeeLines(m.Attendees), nil)
+}
+
+// meetingSave replaces the meeting's record. An attendee line that names
+// the same person and agency as before keeps its link to the membership.
+func (h *Handler) meetingSave(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return errs.E(errs.Invalid, "bad form")
+	}
+	in := meetingInput(r)
+	people := r.PostFormValue("attendees")
+	att, err := h.parseAttendees(r, people)
+	if err == nil {
+		if old, gerr := h.directives.GetMeeting(r.Context(), id); gerr == nil {
+			seat := map[[2]string]int64{}
+			for _, a := range old.Attendees {
+				seat[[2]string{a.PersonName, a.AgencyCode}] = a.MembershipID
+			}
+			for i := range att {
+				att[i].MembershipID = seat[[2]string{att[i].PersonName, att[i].AgencyCode}]
+			}
+		}
+		in.Attendees = att
+		if _, err = h.directives.UpdateMeeting(r.Context(), id, in); err == nil {
+			return redirect(w, r, withFlash(meetingPath(id), "dir.flash_meeting_saved"))
+		}
+	}
+	if k := errs.KindOf(err); k != errs.Invalid {
+		return err
+	}
+	return h.meetingFormFor(w, r, http.StatusUnprocessableEntity, id, in, people, err)
 }
 
 func (h *Handler) meetingNew(w http.ResponseWriter, r *http.Request) error {
@@ -221,14 +336,7 @@ func (h *Handler) meetingCreate(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return errs.E(errs.Invalid, "bad form")
 	}
-	in := directive.MeetingInput{Title: r.PostFormValue("title"), Kind: r.PostFormValue("kind"), HeldOn: r.PostFormValue("held_on"),
-		StartTime: r.PostFormValue("start_time"), Place: r.PostFormValue("place"), Chair: r.PostFormValue("chair"),
-		Agenda: r.PostFormValue("agenda"), Minutes: r.PostFormValue("minutes")}
-	for _, v := range r.PostForm["decision_ids"] {
-		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
-			in.DecisionIDs = append(in.DecisionIDs, id)
-		}
-	}
+	in := meetingInput(r)
 	people := r.PostFormValue("attendees")
 	att, err := h.parseAttendees(r, people)
 	if err == nil {
@@ -417,11 +525,19 @@ type directiveFormPage struct {
 	Priorities   []string
 	Visibilities []string
 	Today        string
+	EditID       int64 // the directive being edited; 0 for a new one
 }
 
 func (h *Handler) directiveForm(w http.ResponseWriter, r *http.Request, status int, in directive.Input, perr error) error {
+	return h.directiveFormFor(w, r, status, 0, in, perr)
+}
+
+func (h *Handler) directiveFormFor(w http.ResponseWriter, r *http.Request, status int, editID int64, in directive.Input, perr error) error {
 	pg := h.page(r, "", "directives")
 	pg.Title = pg.L.T("dir.new")
+	if editID != 0 {
+		pg.Title = pg.L.T("dir.edit_title")
+	}
 	if perr != nil && !dirFormError(&pg, perr, "title", "description", "source", "meeting_id", "decision_id", "plan_year",
 		"lead_agency_id", "lead_agency_code", "coordinating_agency_ids", "due_on", "recurrence", "until") {
 		return perr
@@ -440,7 +556,90 @@ func (h *Handler) directiveForm(w http.ResponseWriter, r *http.Request, status i
 	}
 	return h.render(w, status, "directive_form", directiveFormPage{Page: pg, D: in, Coordinating: co, Agencies: h.agencyChoices(r),
 		Meetings: ms, Decisions: decs, Sources: directive.Sources, Priorities: directive.Priorities,
-		Visibilities: directive.Visibilities, Today: h.directives.Today()})
+		Visibilities: directive.Visibilities, Today: h.directives.Today(), EditID: editID})
+}
+
+// directiveEdit shows what the issuer may still change, filled in: text,
+// priority, visibility, agencies and the current task's deadline. Only
+// the issuer or a coordinator gets the form (the service checks again on
+// saving).
+func (h *Handler) directiveEdit(w http.ResponseWriter, r *http.Request) error {
+	p, err := requireUser(r)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	d, err := h.directives.Get(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if !access.CanChangeDirective(p, refsOf(d)) {
+		return access.Deny("change this directive")
+	}
+	if d.CancelledAt != nil {
+		return errs.E(errs.Conflict, "the directive was cancelled")
+	}
+	in := directive.Input{Title: d.Title, Description: d.Description, Source: d.Source, MeetingID: d.MeetingID, DecisionID: d.DecisionID,
+		PlanYear: d.PlanYear, Visibility: d.Visibility, Priority: d.Priority, LeadAgencyID: d.Lead.ID, DueOn: d.CurrentTask().DueOn}
+	for _, c := range d.Coordinating {
+		in.Coordinating = append(in.Coordinating, c.ID)
+	}
+	return h.directiveFormFor(w, r, http.StatusOK, id, in, nil)
+}
+
+func (h *Handler) directiveSave(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return errs.E(errs.Invalid, "bad form")
+	}
+	e := directive.Edit{Title: r.PostFormValue("title"), Description: r.PostFormValue("description"), Visibility: r.PostFormValue("visibility"),
+		Priority: r.PostFormValue("priority"), LeadAgencyID: formInt(r, "lead_agency_id"), DueOn: r.PostFormValue("due_on")}
+	for _, v := range r.PostForm["coordinating"] {
+		if cid, err := strconv.ParseInt(v, 10, 64); err == nil && cid > 0 {
+			e.Coordinating = append(e.Coordinating, cid)
+		}
+	}
+	in := directive.Input{Title: e.Title, Description: e.Description, Visibility: e.Visibility, Priority: e.Priority,
+		LeadAgencyID: e.LeadAgencyID, Coordinating: e.Coordinating, DueOn: e.DueOn}
+	if e.LeadAgencyID == 0 {
+		msg := h.cat.For(h.lang(r)).T("dir.err_no_lead")
+		return h.directiveFormFor(w, r, http.StatusUnprocessableEntity, id, in, errs.Field("lead_agency_id", "%s", msg))
+	}
+	if _, err := h.directives.Update(r.Context(), id, e); err != nil {
+		if k := errs.KindOf(err); k != errs.Invalid && k != errs.Conflict {
+			return err
+		}
+		return h.directiveFormFor(w, r, http.StatusUnprocessableEntity, id, in, err)
+	}
+	return redirect(w, r, withFlash(directivePath(id), "dir.flash_saved"))
+}
+
+// editNote puts a journal note of an edit (directive.EditNotePrefix and
+// the changed fields) in the page's words.
+func editNote(l i18n.Lang, note string) string {
+	rest, ok := strings.CutPrefix(note, directive.EditNotePrefix)
+	if !ok {
+		return note
+	}
+	var out []string
+	for _, f := range strings.Split(rest, ", ") {
+		if due, ok := strings.CutPrefix(f, "due_on "); ok {
+			from, to, _ := strings.Cut(due, " -> ")
+			out = append(out, l.T("dir.changed_due", from, to))
+			continue
+		}
+		out = append(out, l.T("dir.changed."+f))
+	}
+	return l.T("dir.changed") + " " + strings.Join(out, ", ")
 }
 
 func (h *Handler) directiveNew(w http.ResponseWriter, r *http.Request) error {
@@ -538,6 +737,11 @@ func (h *Handler) showDirective(w http.ResponseWriter, r *http.Request, status i
 	if d.MeetingID != 0 {
 		if m, err := h.directives.GetMeeting(r.Context(), d.MeetingID); err == nil {
 			meeting = m.Title
+		}
+	}
+	for i := range ups {
+		if ups[i].Kind == directive.KindEdit {
+			ups[i].Note = editNote(pg.L, ups[i].Note)
 		}
 	}
 	refs := refsOf(d)
