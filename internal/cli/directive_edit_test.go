@@ -126,7 +126,9 @@ func TestDirectiveEditPages(t *testing.T) {
 				t.Errorf("journal lacks %q: %s", want, journal)
 			}
 		}
-		var audit struct{ Items []struct{ Action, Detail string } }
+		var audit struct {
+			Items []struct{ Action, Detail string }
+		}
 		decodeJSON(t, e.call(t, "GET", "/api/v1/audit?limit=50", "admin@demo.bulwark.vn", "", 200), &audit)
 		seen := map[string]bool{}
 		for _, a := range audit.Items {
