@@ -38,6 +38,8 @@ func (h *Handler) sysinvRoutes(handle func(string, handlerFunc)) {
 	handle("GET /systems/{id}/edit", h.systemEdit)
 	handle("POST /systems/{id}", h.systemUpdate)
 	handle("POST /systems/{id}/components", h.systemAddComponent)
+	handle("GET /systems/{id}/components/{cid}/edit", h.systemEditComponent)
+	handle("POST /systems/{id}/components/{cid}", h.systemUpdateComponent)
 	handle("POST /systems/{id}/components/{cid}/delete", h.systemDeleteComponent)
 	handle("POST /systems/{id}/dossier", h.systemDossierStep)
 	handle("POST /systems/{id}/documents", h.systemUpload)
@@ -45,6 +47,9 @@ func (h *Handler) sysinvRoutes(handle func(string, handlerFunc)) {
 	handle("POST /systems/{id}/duties", h.systemRecordDuty)
 	handle("GET /systems/{id}/checklist", h.systemChecklist)
 	handle("POST /systems/{id}/checklist", h.systemSaveChecklist)
+	handle("GET /checklist-items", h.checklistItems)
+	handle("POST /checklist-items", h.checklistItemSave)
+	handle("POST /checklist-items/{id}", h.checklistItemSave)
 	handle("POST /findings/{id}", h.findingStatus)
 	handle("GET /findings", h.findingList)
 	handle("GET /duties", h.dutyList)
@@ -257,15 +262,10 @@ func (h *Handler) systemAddComponent(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	level, _ := strconv.Atoi(r.PostFormValue("level"))
-	in := sysinv.ComponentInput{Name: r.PostFormValue("name"), Kind: r.PostFormValue("kind"), Level: level,
-		IPs: sysinv.SplitList(r.PostFormValue("ips")), Domains: sysinv.SplitList(r.PostFormValue("domains")), Ports: sysinv.SplitList(r.PostFormValue("ports")),
-		OS: r.PostFormValue("os"), OSVersion: r.PostFormValue("os_version"), OSCPE: r.PostFormValue("os_cpe"), Software: r.PostFormValue("software"),
-		SoftwareVersion: r.PostFormValue("software_version"), CPE: r.PostFormValue("cpe"), Notes: r.PostFormValue("notes")}
-	if _, err := h.systems.AddComponent(r.Context(), id, in); err != nil {
+	if _, err := h.systems.AddComponent(r.Context(), id, componentInput(r)); err != nil {
 		return h.showWithError(w, r, err)
 	}
-	return redirect(w, r, withFlash(sysPath(id)+"#components", "flash.saved"))
+	return redirect(w, r, withFlash(sysPath(id), "flash.saved")+"#components")
 }
 
 func (h *Handler) systemDeleteComponent(w http.ResponseWriter, r *http.Request) error {
@@ -280,7 +280,7 @@ func (h *Handler) systemDeleteComponent(w http.ResponseWriter, r *http.Request) 
 	if err := h.systems.DeleteComponent(r.Context(), id, cid); err != nil {
 		return err
 	}
-	return redirect(w, r, withFlash(sysPath(id)+"#components", "flash.saved"))
+	return redirect(w, r, withFlash(sysPath(id), "flash.saved")+"#components")
 }
 
 func (h *Handler) systemDossierStep(w http.ResponseWriter, r *http.Request) error {
@@ -293,7 +293,7 @@ func (h *Handler) systemDossierStep(w http.ResponseWriter, r *http.Request) erro
 	if _, err := h.systems.Advance(r.Context(), id, st); err != nil {
 		return h.showWithError(w, r, err)
 	}
-	return redirect(w, r, withFlash(sysPath(id)+"#dossier", "flash.saved"))
+	return redirect(w, r, withFlash(sysPath(id), "flash.saved")+"#dossier")
 }
 
 func (h *Handler) systemUpload(w http.ResponseWriter, r *http.Request) error {
@@ -312,7 +312,7 @@ func (h *Handler) systemUpload(w http.ResponseWriter, r *http.Request) error {
 	if _, err := h.systems.AttachDocument(r.Context(), id, fields["kind"], part.FileName(), part.Header.Get("Content-Type"), part); err != nil {
 		return h.showWithError(w, r, err)
 	}
-	return redirect(w, r, withFlash(sysPath(id)+"#dossier", "flash.saved"))
+	return redirect(w, r, withFlash(sysPath(id), "flash.saved")+"#dossier")
 }
 
 func (h *Handler) systemDownload(w http.ResponseWriter, r *http.Request) error {
@@ -345,7 +345,7 @@ func (h *Handler) systemRecordDuty(w http.ResponseWriter, r *http.Request) error
 	if _, err := h.systems.RecordDuty(r.Context(), id, d); err != nil {
 		return h.showWithError(w, r, err)
 	}
-	return redirect(w, r, withFlash(sysPath(id)+"#duties", "flash.saved"))
+	return redirect(w, r, withFlash(sysPath(id), "flash.saved")+"#duties")
 }
 
 type systemChecklistPage struct {
@@ -354,6 +354,8 @@ type systemChecklistPage struct {
 	Answers    []sysinv.Answer
 	Compliance sysinv.Compliance
 	CanEdit    bool
+	// CanEditItems: the user may change the checklist itself.
+	CanEditItems bool
 }
 
 func (h *Handler) systemChecklist(w http.ResponseWriter, r *http.Request) error {
@@ -375,7 +377,7 @@ func (h *Handler) systemChecklist(w http.ResponseWriter, r *http.Request) error 
 	}
 	p := h.page(r, sys.Name, "systems")
 	return h.render(w, http.StatusOK, "system_checklist", systemChecklistPage{Page: p, S: sys, Answers: answers, Compliance: c,
-		CanEdit: access.CanEditSystem(u, sys.OwnerAgencyID)})
+		CanEdit: access.CanEditSystem(u, sys.OwnerAgencyID), CanEditItems: access.CanEditChecklist(u)})
 }
 
 func (h *Handler) systemSaveChecklist(w http.ResponseWriter, r *http.Request) error {
@@ -409,7 +411,7 @@ func (h *Handler) findingStatus(w http.ResponseWriter, r *http.Request) error {
 	back := safeNext(r.PostFormValue("next"))
 	if err != nil {
 		if errs.KindOf(err) == errs.Invalid && back != "/" {
-			return redirect(w, r, back+"?error="+url.QueryEscape(errs.Message(err))+"#findings")
+			return redirect(w, r, back+"?error="+url.QueryEscape(h.cat.For(h.lang(r)).Error(err))+"#findings")
 		}
 		return err
 	}
@@ -596,7 +598,7 @@ func (h *Handler) feedImport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		k := errs.KindOf(err)
 		if k == errs.Invalid || k == errs.Unavailable || k == errs.TooLarge {
-			return redirect(w, r, "/vulnerability-feeds?error="+url.QueryEscape(errs.Message(err)))
+			return redirect(w, r, "/vulnerability-feeds?error="+url.QueryEscape(h.cat.For(h.lang(r)).Error(err)))
 		}
 		return err
 	}
