@@ -32,7 +32,7 @@ func (a *App) wireIntel(ctx context.Context, log *slog.Logger) error {
 	if err := os.MkdirAll(spool, 0o750); err != nil {
 		return fmt.Errorf("intel: spool folder: %w", err)
 	}
-	svc, err := intel.NewService(intel.Deps{DB: a.DB, Audit: a.Audit, Log: log, Now: a.now},
+	svc, err := intel.NewService(intel.Deps{DB: a.DB, Audit: a.Audit, Log: log, Now: a.now, Secrets: a.Secrets},
 		intel.Config{SpoolDir: spool, MaxImportBytes: maxIntelImport, Producer: "Bulwark"})
 	if err != nil {
 		return err

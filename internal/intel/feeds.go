@@ -16,6 +16,7 @@ import (
 
 	"bulwark/internal/access"
 	"bulwark/internal/errs"
+	"bulwark/internal/sealed"
 	"bulwark/internal/store"
 )
 
@@ -161,12 +162,21 @@ func (s *Service) CreateFeed(ctx context.Context, in FeedInput) (Feed, error) {
 		now := s.stamp()
 		enabled := in.Enabled == nil || *in.Enabled
 		err = tx.QueryRow(ctx, `INSERT INTO intel_feeds (name, kind, url, collection, token, csv_mapping, agency_id, tlp, interval_seconds, enabled, next_run_at, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, in.Name, in.Kind, in.URL, in.Collection, in.Token, in.CSVMapping, agency, string(in.TLP), in.Interval, enabled, now, now).Scan(&id)
+			VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?) RETURNING id`, in.Name, in.Kind, in.URL, in.Collection, in.CSVMapping, agency, string(in.TLP), in.Interval, enabled, now, now).Scan(&id)
 		if errs.Is(err, errs.Conflict) {
 			return errs.Field("name", "a feed of that name exists")
 		}
 		if err != nil {
 			return fmt.Errorf("intel: create feed: %w", err)
+		}
+		if in.Token != "" {
+			tok, err := s.secrets.Seal(feedPurpose(id), in.Token)
+			if err != nil {
+				return fmt.Errorf("intel: seal feed credential: %w", err)
+			}
+			if _, err := tx.Exec(ctx, `UPDATE intel_feeds SET token = ? WHERE id = ?`, tok, id); err != nil {
+				return fmt.Errorf("intel: create feed: %w", err)
+			}
 		}
 		return s.record(ctx, tx, "intel.feed.create", "intel_feed", id, in.Kind+" "+in.Name)
 	})
@@ -184,10 +194,14 @@ func (s *Service) UpdateFeed(ctx context.Context, id int64, in FeedInput) (Feed,
 	if err := in.check(); err != nil {
 		return Feed{}, err
 	}
-	err := s.transact(ctx, func(tx *store.Tx) error {
+	tok, err := s.secrets.Seal(feedPurpose(id), in.Token)
+	if err != nil {
+		return Feed{}, fmt.Errorf("intel: seal feed credential: %w", err)
+	}
+	err = s.transact(ctx, func(tx *store.Tx) error {
 		enabled := in.Enabled == nil || *in.Enabled
 		res, err := tx.Exec(ctx, `UPDATE intel_feeds SET name = ?, kind = ?, url = ?, collection = ?, token = CASE WHEN ? = '' THEN token ELSE ? END, csv_mapping = ?, tlp = ?, interval_seconds = ?, enabled = ? WHERE id = ?`,
-			in.Name, in.Kind, in.URL, in.Collection, in.Token, in.Token, in.CSVMapping, string(in.TLP), in.Interval, enabled, id)
+			in.Name, in.Kind, in.URL, in.Collection, tok, tok, in.CSVMapping, string(in.TLP), in.Interval, enabled, id)
 		if err != nil {
 			return fmt.Errorf("intel: update feed: %w", err)
 		}
@@ -353,6 +367,16 @@ func (s *Service) pull(ctx context.Context, f Feed) FeedRun {
 	upd.etag, upd.modified, upd.cursor = f.ETag, f.Modified, f.Cursor
 	var job ImportJob
 	var err error
+	stored := f.token
+	f.token, err = s.secrets.Open(feedPurpose(f.ID), stored)
+	if err != nil {
+		f.Kind, err = "", errs.E(errs.Unavailable, "the feed's credential does not open with this server's key (key file changed?): enter it again")
+	} else if s.secrets != nil && stored != "" && !sealed.Sealed(stored) {
+		// A credential stored before sealing was configured: seal it now.
+		if tok, serr := s.secrets.Seal(feedPurpose(f.ID), f.token); serr == nil {
+			_, _ = s.db.Exec(ctx, `UPDATE intel_feeds SET token = ? WHERE id = ? AND token = ?`, tok, f.ID, stored)
+		}
+	}
 	switch f.Kind {
 	case FeedSTIX, FeedCSV, FeedPlain:
 		opts.Format = f.Kind
@@ -407,6 +431,9 @@ func (s *Service) pull(ctx context.Context, f Feed) FeedRun {
 	}
 	return run
 }
+
+// feedPurpose binds a sealed feed credential to its row.
+func feedPurpose(id int64) string { return "intel-feed:" + strconv.FormatInt(id, 10) }
 
 type feedState struct {
 	etag, modified, cursor string

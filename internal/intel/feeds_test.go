@@ -104,8 +104,19 @@ func TestFeedPullSTIXURL(t *testing.T) {
 		mu.Unlock()
 		checkRun(t, "changed", runFeed(t, f, admin, feed.ID), "ok", 1, 2, 0)
 		got, err := f.svc.GetFeed(admin, feed.ID)
-		if err != nil || got.ETag != `"v2"` || got.LastStatus != "ok" || got.token != "feed-secret" {
+		if err != nil || got.ETag != `"v2"` || got.LastStatus != "ok" || !got.HasToken {
 			t.Errorf("feed after pulls = %+v, %v", got, err)
+		}
+		// The credential is sealed in the database, bound to its row.
+		var stored string
+		if err := f.db.QueryRow(admin, `SELECT token FROM intel_feeds WHERE id = ?`, feed.ID).Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(stored, "v1:") || strings.Contains(stored, "feed-secret") {
+			t.Errorf("stored credential = %q, want it sealed", stored)
+		}
+		if _, err := f.db.Exec(admin, `UPDATE intel_feeds SET token = (SELECT token FROM intel_feeds WHERE id = ?) WHERE id = ?`, feed.ID, feed.ID); err != nil {
+			t.Fatal(err)
 		}
 		runs, err := f.svc.FeedRuns(admin, feed.ID)
 		if err != nil || len(runs) != 3 || runs[0].Status != "ok" || runs[1].Status != "not-modified" || runs[2].Created != 2 {
@@ -176,6 +187,76 @@ func TestFeedPullMISPFeedURL(t *testing.T) {
 		// The events are CLEAR by their tlp:white tag, whatever the feed's default.
 		if got := values(t, f, f.as("C")); len(got) != 4 || !strings.HasSuffix(got[0], " CLEAR") {
 			t.Errorf("C sees %v", got)
+		}
+	})
+}
+
+// TestFeedCredentialSealed: a credential copied to another feed's row, or
+// sealed under another key, does not open: the pull fails with a reason
+// and sends nothing. A credential stored in clear before sealing was
+// configured is still used, and sealed at its next pull.
+func TestFeedCredentialSealed(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		var log requestLog
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			log.add(r)
+			_, _ = w.Write([]byte("47.1.1.1\n"))
+		}))
+		defer srv.Close()
+		admin := f.as("A", access.Admin)
+		mk := func(name, token string) Feed {
+			t.Helper()
+			fd, err := f.svc.CreateFeed(admin, FeedInput{Name: name, Kind: FeedPlain, URL: srv.URL + "/" + name, Token: token, TLP: access.Green, Interval: 3600})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fd
+		}
+		a, b := mk("a", "secret-a"), mk("b", "secret-b")
+		// Copy a's sealed credential into b's row.
+		if _, err := f.db.Exec(admin, `UPDATE intel_feeds SET token = (SELECT token FROM intel_feeds WHERE id = ?) WHERE id = ?`, a.ID, b.ID); err != nil {
+			t.Fatal(err)
+		}
+		run := runFeed(t, f, admin, b.ID)
+		if run.Status != "failed" || !strings.Contains(run.Message, "credential") {
+			t.Errorf("pull with a moved credential = %+v", run)
+		}
+		if reqs := log.take(); len(reqs) != 0 {
+			t.Errorf("the failed pull sent %d requests", len(reqs))
+		}
+		if run := runFeed(t, f, admin, a.ID); run.Status != "ok" {
+			t.Errorf("pull = %+v", run)
+		}
+		if reqs := log.take(); len(reqs) != 1 || reqs[0].Header.Get("Authorization") != "Bearer secret-a" {
+			t.Errorf("pull sent %d requests", len(reqs))
+		}
+		// A clear credential from before: used, then sealed.
+		if _, err := f.db.Exec(admin, `UPDATE intel_feeds SET token = 'legacy-clear' WHERE id = ?`, b.ID); err != nil {
+			t.Fatal(err)
+		}
+		if run := runFeed(t, f, admin, b.ID); run.Status != "ok" {
+			t.Errorf("pull with a clear credential = %+v", run)
+		}
+		if reqs := log.take(); len(reqs) != 1 || reqs[0].Header.Get("Authorization") != "Bearer legacy-clear" {
+			t.Errorf("clear credential not sent")
+		}
+		var stored string
+		if err := f.db.QueryRow(admin, `SELECT token FROM intel_feeds WHERE id = ?`, b.ID).Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(stored, "v1:") {
+			t.Errorf("clear credential not sealed after the pull: %q", stored)
+		}
+		// Changing the credential seals the new one; an empty one keeps it.
+		if _, err := f.svc.UpdateFeed(admin, b.ID, FeedInput{Name: "b", Kind: FeedPlain, URL: srv.URL + "/b", Token: "secret-b2", TLP: access.Green, Interval: 3600}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.UpdateFeed(admin, b.ID, FeedInput{Name: "b", Kind: FeedPlain, URL: srv.URL + "/b", TLP: access.Green, Interval: 3600}); err != nil {
+			t.Fatal(err)
+		}
+		runFeed(t, f, admin, b.ID)
+		if reqs := log.take(); len(reqs) != 1 || reqs[0].Header.Get("Authorization") != "Bearer secret-b2" {
+			t.Errorf("updated credential not sent")
 		}
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"bulwark/internal/access"
+	"bulwark/internal/sealed"
 	"bulwark/internal/store"
 	"bulwark/internal/store/storetest"
 )
@@ -47,7 +48,11 @@ func newFixture(t testing.TB, db *store.DB) *fixture {
 		}
 		f.user[code] = uid
 	}
-	svc, err := NewService(Deps{DB: db, Now: func() time.Time { return *f.clockAt }}, Config{SpoolDir: t.TempDir()})
+	box, err := sealed.New(testKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := NewService(Deps{DB: db, Now: func() time.Time { return *f.clockAt }, Secrets: box}, Config{SpoolDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,6 +61,9 @@ func newFixture(t testing.TB, db *store.DB) *fixture {
 	f.sysCtx = access.With(ctx, access.SystemPrincipal())
 	return f
 }
+
+// testKey seals the feed credentials of the tests.
+var testKey = []byte("0123456789abcdef0123456789abcdef")
 
 // as returns a context acting as the user of agency code with roles.
 func (f *fixture) as(code string, roles ...access.Role) context.Context {

@@ -13,6 +13,7 @@ import (
 	"bulwark/internal/audit"
 	"bulwark/internal/errs"
 	"bulwark/internal/intel/warninglist"
+	"bulwark/internal/sealed"
 	"bulwark/internal/store"
 )
 
@@ -38,22 +39,26 @@ type Deps struct {
 	Log   *slog.Logger
 	HTTP  *http.Client
 	Now   func() time.Time
+	// Secrets seals the credentials of feeds in the database; nil stores
+	// them in clear (tests, tools without the key file).
+	Secrets *sealed.Box
 }
 
 // Service is the threat-intelligence capability. It is safe for
 // concurrent use. Imports and feed pulls run in background goroutines;
 // Close waits for them.
 type Service struct {
-	db     *store.DB
-	log    *audit.Log
-	slog   *slog.Logger
-	http   *http.Client
-	now    func() time.Time
-	cfg    Config
-	wl     atomic.Pointer[warninglist.Set]
-	jobs   sync.WaitGroup
-	base   context.Context
-	cancel context.CancelFunc
+	db      *store.DB
+	log     *audit.Log
+	slog    *slog.Logger
+	http    *http.Client
+	now     func() time.Time
+	cfg     Config
+	secrets *sealed.Box
+	wl      atomic.Pointer[warninglist.Set]
+	jobs    sync.WaitGroup
+	base    context.Context
+	cancel  context.CancelFunc
 	// progress keeps the live figures of running imports between their
 	// periodic writes to the database.
 	mu       sync.Mutex
@@ -87,7 +92,7 @@ func NewService(d Deps, cfg Config) (*Service, error) {
 		cfg.RPZDomain = "rpz.bulwark."
 	}
 	base, cancel := context.WithCancel(context.Background())
-	s := &Service{db: d.DB, log: d.Audit, slog: d.Log, http: d.HTTP, now: d.Now, cfg: cfg,
+	s := &Service{db: d.DB, log: d.Audit, slog: d.Log, http: d.HTTP, now: d.Now, cfg: cfg, secrets: d.Secrets,
 		base: base, cancel: cancel, progress: map[int64]*ImportJob{}}
 	lists, err := warninglist.Builtin()
 	if err != nil {
