@@ -258,3 +258,50 @@ func (s *Service) UpdateEntry(ctx context.Context, entryID int64, u EntryUpdate)
 	s.changed()
 	return s.Get(ctx, indID)
 }
+
+// DeleteEntry removes one entry (its agency's analysts and coordinators,
+// or admins), for a TAXII client deleting an object it shared. The
+// indicator goes with its last entry, and its sightings with it. Revoking
+// (ChangeIndicators) is the way to withdraw a report and keep its history;
+// this is for objects shared by mistake.
+func (s *Service) DeleteEntry(ctx context.Context, entryID int64) error {
+	p, err := caller(ctx)
+	if err != nil {
+		return err
+	}
+	err = s.transact(ctx, func(tx *store.Tx) error {
+		vis, vargs := visibleSQL(p, "e")
+		row := tx.QueryRow(ctx, `SELECT `+entryColumns+` FROM intel_entries e LEFT JOIN agencies a ON a.id = e.agency_id WHERE e.id = ? AND `+vis, append([]any{entryID}, vargs...)...)
+		e, err := scanEntry(row)
+		if errs.Is(err, errs.NotFound) {
+			return errs.E(errs.NotFound, "no entry %d", entryID)
+		}
+		if err != nil {
+			return fmt.Errorf("intel: get entry %d: %w", entryID, err)
+		}
+		if !access.CanEditIntelEntry(p, e.AgencyID) && !p.System {
+			return access.Deny("delete another agency's indicator entry")
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM intel_entries WHERE id = ?`, entryID); err != nil {
+			return fmt.Errorf("intel: delete entry %d: %w", entryID, err)
+		}
+		var left int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM intel_entries WHERE indicator_id = ?`, e.IndicatorID).Scan(&left); err != nil {
+			return fmt.Errorf("intel: delete entry %d: %w", entryID, err)
+		}
+		if left == 0 {
+			if _, err := tx.Exec(ctx, `DELETE FROM intel_indicators WHERE id = ?`, e.IndicatorID); err != nil {
+				return fmt.Errorf("intel: delete indicator %d: %w", e.IndicatorID, err)
+			}
+		}
+		return s.record(ctx, tx, "indicator.entry.delete", "indicator", e.IndicatorID, fmt.Sprintf("entry %d of %s (source %s), %d entries left", entryID, e.AgencyCode, e.Source, left))
+	})
+	if err != nil {
+		if errs.KindOf(err) == errs.Forbidden {
+			_ = s.deny(ctx, "delete another agency's indicator entry", "indicator", entryID)
+		}
+		return err
+	}
+	s.changed()
+	return nil
+}

@@ -76,6 +76,7 @@ func (h *Handler) Routes() http.Handler {
 	handle("GET /taxii2/api/collections/{id}/objects/{$}", h.objects)
 	handle("POST /taxii2/api/collections/{id}/objects/{$}", h.addObjects)
 	handle("GET /taxii2/api/collections/{id}/objects/{oid}/{$}", h.object)
+	handle("DELETE /taxii2/api/collections/{id}/objects/{oid}/{$}", h.deleteObject)
 	handle("GET /taxii2/api/collections/{id}/objects/{oid}/versions/{$}", h.versions)
 	handle("GET /taxii2/api/collections/{id}/manifest/{$}", h.manifest)
 	handle("GET /taxii2/api/status/{sid}/{$}", h.status)
@@ -449,6 +450,28 @@ func (h *Handler) object(w http.ResponseWriter, r *http.Request) error {
 		env.Objects = append(env.Objects, obj)
 	}
 	return writeTAXII(w, http.StatusOK, env)
+}
+
+// deleteObject removes an object of the caller's writable collection
+// (its agency's entry). Bulwark keeps one version per object, so every
+// version goes; match[version] is not needed.
+func (h *Handler) deleteObject(w http.ResponseWriter, r *http.Request) error {
+	_, c, err := h.findCollection(r)
+	if err != nil {
+		return err
+	}
+	if !c.CanWrite {
+		return errs.E(errs.Forbidden, "this collection is read-only")
+	}
+	o, err := h.oneObject(w, r)
+	if err != nil {
+		return err
+	}
+	if err := h.intel.DeleteEntry(r.Context(), o.ID); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusOK)
+	return nil
 }
 
 // versions: Bulwark keeps the current version of an entry only.
