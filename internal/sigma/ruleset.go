@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // maxBuckets bounds the logsource buckets a RuleSet caches; events with
@@ -27,7 +28,9 @@ type RuleSet struct {
 
 	mu      sync.Mutex // serialises bucket builds
 	buckets atomic.Pointer[map[Logsource]*bucket]
-	pool    sync.Pool
+	// multi holds the buckets of logsource sets (MatchSet), by setKey.
+	multi atomic.Pointer[map[string]*bucket]
+	pool  sync.Pool
 }
 
 // gLit is a prefilter literal on a global field.
@@ -51,7 +54,10 @@ type bucket struct {
 type fieldScan struct {
 	field int32
 	ac    *acMachine
-	hits  [][]int32
+	// anchors, for the keyword scan, finds the literals in the
+	// concatenated values faster than ac when they are few (nil: use ac).
+	anchors *anchorScan
+	hits    [][]int32
 }
 
 // NewRuleSet indexes compiled rules. Rules keep their order in results.
@@ -87,6 +93,8 @@ func NewRuleSet(rules []*CompiledRule) *RuleSet {
 	}
 	empty := map[Logsource]*bucket{}
 	rs.buckets.Store(&empty)
+	emptyMulti := map[string]*bucket{}
+	rs.multi.Store(&emptyMulti)
 	rs.pool.New = func() any { return rs.NewMatcher() }
 	return rs
 }
@@ -140,10 +148,10 @@ func (rs *RuleSet) bucketFor(ls Logsource) *bucket {
 	if b := cur[ls]; b != nil {
 		return b
 	}
-	if len(cur) >= maxBuckets {
+	if len(cur)+len(*rs.multi.Load()) >= maxBuckets {
 		return nil
 	}
-	b := rs.buildBucket(ls)
+	b := rs.buildBucket([]Logsource{ls})
 	next := make(map[Logsource]*bucket, len(cur)+1)
 	for k, v := range cur {
 		next[k] = v
@@ -153,8 +161,34 @@ func (rs *RuleSet) bucketFor(ls Logsource) *bucket {
 	return b
 }
 
-func (rs *RuleSet) buildBucket(ls Logsource) *bucket {
-	ls = foldLogsource(ls)
+// bucketForSet returns the index for the rules that fit any of lss,
+// stored under key, building it on first use. It returns nil when the
+// cache is full.
+func (rs *RuleSet) bucketForSet(key []byte, lss []Logsource) *bucket {
+	if b := (*rs.multi.Load())[string(key)]; b != nil {
+		return b
+	}
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	cur := *rs.multi.Load()
+	if b := cur[string(key)]; b != nil {
+		return b
+	}
+	if len(cur)+len(*rs.buckets.Load()) >= maxBuckets {
+		return nil
+	}
+	b := rs.buildBucket(lss)
+	next := make(map[string]*bucket, len(cur)+1)
+	for k, v := range cur {
+		next[k] = v
+	}
+	next[string(key)] = b
+	rs.multi.Store(&next)
+	return b
+}
+
+// buildBucket indexes the rules that fit any of the (folded) logsources.
+func (rs *RuleSet) buildBucket(lss []Logsource) *bucket {
 	b := &bucket{}
 	type fieldLits struct {
 		ids  map[string]int32
@@ -163,7 +197,7 @@ func (rs *RuleSet) buildBucket(ls Logsource) *bucket {
 	}
 	byField := map[int32]*fieldLits{}
 	for i := range rs.rules {
-		if !fitsFolded(rs.ls[i], ls) {
+		if !slices.ContainsFunc(lss, func(ls Logsource) bool { return fitsFolded(rs.ls[i], ls) }) {
 			continue
 		}
 		pos := int32(len(b.rules))
@@ -191,7 +225,11 @@ func (rs *RuleSet) buildBucket(ls Logsource) *bucket {
 		}
 	}
 	for f, fl := range byField {
-		b.scans = append(b.scans, fieldScan{field: f, ac: newACMachine(fl.pats), hits: fl.hits})
+		sc := fieldScan{field: f, ac: newACMachine(fl.pats), hits: fl.hits}
+		if f == anyField {
+			sc.anchors = newAnchorScan(fl.pats)
+		}
+		b.scans = append(b.scans, sc)
 	}
 	// Fields in id order, the keyword pseudo field (-1) last.
 	slices.SortFunc(b.scans, func(x, y fieldScan) int {
@@ -204,17 +242,26 @@ func (rs *RuleSet) buildBucket(ls Logsource) *bucket {
 // goroutine (or RuleSet.Match, which pools them); it is not safe for
 // concurrent use.
 type Matcher struct {
-	rs     *RuleSet
-	ctx    evalCtx
-	mark   []uint32 // per bucket position: epoch when marked as candidate
-	cands  []int32
-	scan   *fieldScan // the field being scanned by the prefilter
-	hitFn  func(int32)
-	scanFn func(Value) bool
+	rs    *RuleSet
+	ctx   evalCtx
+	mark  []uint32 // per bucket position: epoch when marked as candidate
+	cands []int32
+	scan  *fieldScan // the field being scanned by the prefilter
+	hitFn func(int32)
+	// hay is the concatenation of the event's values for the keyword
+	// scan, hayFold its folded form; both are reused across events.
+	hay     []byte
+	hayFold []byte
+	hayFn   func(Value) bool
 	// The bucket of the previous event: consecutive events of one
 	// logsource skip the index lookup.
 	lastLS Logsource
 	lastB  *bucket
+	// The same for MatchSet: the key of the last logsource set.
+	setKey  []byte
+	lastKey []byte
+	lastSet *bucket
+	lss     []Logsource
 	// evaluated counts full rule evaluations, for benchmarks.
 	evaluated int
 }
@@ -225,7 +272,7 @@ func (rs *RuleSet) NewMatcher() *Matcher {
 	m.ctx.names = rs.names
 	m.ctx.slots = make([]slot, len(rs.names))
 	m.hitFn = m.hit
-	m.scanFn = m.scanValue
+	m.hayFn = m.addHay
 	return m
 }
 
@@ -240,19 +287,75 @@ func (rs *RuleSet) Match(ev Event, ls Logsource, dst []*Rule) []*Rule {
 
 // Match appends to dst the rules that fit ls and match ev, in rule order.
 func (m *Matcher) Match(ev Event, ls Logsource, dst []*Rule) []*Rule {
-	rs := m.rs
 	var b *bucket
 	if m.lastB != nil && ls == m.lastLS {
 		b = m.lastB
 	} else {
 		ls = foldLogsource(ls)
-		b = rs.bucketFor(ls)
+		b = m.rs.bucketFor(ls)
 		m.lastLS, m.lastB = ls, b
 	}
 	m.ctx.reset(ev)
 	if b == nil {
-		return m.evalAll(ls, dst)
+		return m.evalLogsource(ls, dst)
 	}
+	return m.matchBucket(b, dst)
+}
+
+// MatchSet appends to dst, in rule order and each once, the rules that fit
+// the event's product with any of its categories and any of its services
+// (an empty list stands for ""), and match ev. An event can fall under
+// several categories (a Sysmon registry event is registry_set and
+// registry_event); one MatchSet scans the event once where a Match per
+// combination would scan it once per combination.
+func (m *Matcher) MatchSet(ev Event, product string, categories, services []string, dst []*Rule) []*Rule {
+	key := append(m.setKey[:0], product...)
+	key = append(key, 0)
+	for _, c := range categories {
+		key = append(key, c...)
+		key = append(key, 1)
+	}
+	key = append(key, 0)
+	for _, sv := range services {
+		key = append(key, sv...)
+		key = append(key, 1)
+	}
+	m.setKey = key
+	var b *bucket
+	if m.lastSet != nil && string(key) == string(m.lastKey) {
+		b = m.lastSet
+	} else {
+		m.lss = m.lss[:0]
+		cats, svcs := categories, services
+		if len(cats) == 0 {
+			cats = []string{""}
+		}
+		if len(svcs) == 0 {
+			svcs = []string{""}
+		}
+		for _, c := range cats {
+			for _, sv := range svcs {
+				m.lss = append(m.lss, foldLogsource(Logsource{Product: product, Category: c, Service: sv}))
+			}
+		}
+		b = m.rs.bucketForSet(key, m.lss)
+		m.lastKey = append(m.lastKey[:0], key...)
+		m.lastSet = b
+	}
+	m.ctx.reset(ev)
+	if b == nil {
+		lss := m.lss
+		return m.evalAll(func(rl Logsource) bool {
+			return slices.ContainsFunc(lss, func(ls Logsource) bool { return fitsFolded(rl, ls) })
+		}, dst)
+	}
+	return m.matchBucket(b, dst)
+}
+
+// matchBucket runs the prefilter of b over the current event and
+// evaluates the candidate rules.
+func (m *Matcher) matchBucket(b *bucket, dst []*Rule) []*Rule {
+	rs := m.rs
 	m.cands = append(m.cands[:0], b.always...)
 	epoch := m.ctx.epoch
 	for _, pos := range b.always {
@@ -261,7 +364,7 @@ func (m *Matcher) Match(ev Event, ls Logsource, dst []*Rule) []*Rule {
 	for i := range b.scans {
 		m.scan = &b.scans[i]
 		if m.scan.field == anyField {
-			m.ctx.ev.Values(m.scanFn)
+			m.scanKeywords()
 			continue
 		}
 		s := m.ctx.slotG(m.scan.field)
@@ -288,12 +391,59 @@ func (m *Matcher) Match(ev Event, ls Logsource, dst []*Rule) []*Rule {
 	return dst
 }
 
-// evalAll evaluates every rule that fits ls, without the prefilter: the
-// fallback when the bucket cache is full, and the reference in tests.
-func (m *Matcher) evalAll(ls Logsource, dst []*Rule) []*Rule {
+// scanKeywords runs the keyword prefilter over every value of the event
+// at once: the values' texts are concatenated, each followed by a NUL
+// byte, so the scan pays its set-up once per event rather than once per
+// value. A literal found across two values only costs a needless rule
+// evaluation; the NUL keeps folding the concatenation equal to
+// concatenating the folded values (it ends any broken UTF-8 sequence).
+func (m *Matcher) scanKeywords() {
+	m.hay = m.hay[:0]
+	m.ctx.ev.Values(m.hayFn)
+	if len(m.hay) == 0 {
+		return
+	}
+	hay := unsafe.String(&m.hay[0], len(m.hay)) // valid until the next event
+	a := m.scan.anchors
+	if a != nil && (isASCII(hay) || (a.ascii && asciiFoldable(hay))) {
+		a.scanASCII(hay, m.hitFn)
+		return
+	}
+	if a == nil && m.scan.ac.scanASCII(hay, m.hitFn) {
+		return
+	}
+	m.hayFold = appendFold(m.hayFold[:0], hay)
+	folded := unsafe.String(&m.hayFold[0], len(m.hayFold))
+	if a != nil {
+		a.scanFolded(folded, m.hitFn)
+	} else {
+		m.scan.ac.scan(folded, m.hitFn)
+	}
+}
+
+// addHay appends the text of a value (each element of a list) to the
+// keyword haystack.
+func (m *Matcher) addHay(v Value) bool {
+	switch v.Kind {
+	case KindNull:
+	case KindList:
+		for _, e := range v.List {
+			m.addHay(e)
+		}
+	default:
+		m.hay = appendText(m.hay, v)
+		m.hay = append(m.hay, 0)
+	}
+	return true
+}
+
+// evalAll evaluates every rule whose (folded) logsource fits, without the
+// prefilter: the fallback when the bucket cache is full, and the reference
+// in tests.
+func (m *Matcher) evalAll(fits func(Logsource) bool, dst []*Rule) []*Rule {
 	rs := m.rs
 	for i, r := range rs.rules {
-		if fitsFolded(rs.ls[i], ls) {
+		if fits(rs.ls[i]) {
 			m.ctx.ids = rs.ids[i]
 			if r.cond.eval(&m.ctx) {
 				dst = append(dst, r.Rule)
@@ -301,6 +451,11 @@ func (m *Matcher) evalAll(ls Logsource, dst []*Rule) []*Rule {
 		}
 	}
 	return dst
+}
+
+// evalLogsource is evalAll for the rules that fit one folded logsource.
+func (m *Matcher) evalLogsource(ls Logsource, dst []*Rule) []*Rule {
+	return m.evalAll(func(rl Logsource) bool { return fitsFolded(rl, ls) }, dst)
 }
 
 // scanText runs the prefilter over one text of the current field.
