@@ -397,7 +397,7 @@ func TestWindowsLogsource(t *testing.T) {
 		{"Microsoft-Windows-Sysmon/Operational", 13, "SetValue", Logsource{"windows", "registry_set", "sysmon"}},
 		{"Microsoft-Windows-Sysmon/Operational", 14, "", Logsource{"windows", "registry_rename", "sysmon"}},
 		{"Microsoft-Windows-Sysmon/Operational", 22, "", Logsource{"windows", "dns_query", "sysmon"}},
-		{"Security", 4688, "", Logsource{"windows", "", "security"}},
+		{"Security", 4688, "", Logsource{"windows", "process_creation", "security"}},
 		{"security", 4624, "", Logsource{"windows", "", "security"}},
 		{"Microsoft-Windows-PowerShell/Operational", 4104, "", Logsource{"windows", "ps_script", "powershell"}},
 		{"Windows PowerShell", 800, "", Logsource{"windows", "ps_classic_script", "powershell-classic"}},

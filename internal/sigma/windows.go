@@ -70,8 +70,9 @@ var sysmonCategories = map[int]string{
 // registry_delete, 13 registry_set, 14 registry_rename, 22 dns_query, ...)
 // and the service sysmon; PowerShell events get ps_module (4103),
 // ps_script (4104), ps_classic_start (400), ps_classic_provider_start
-// (600) or ps_classic_script (800); every known channel gets its service
-// (Security: security). Unknown channels keep only the product.
+// (600) or ps_classic_script (800); Security 4688 gets process_creation;
+// every known channel gets its service (Security: security). Unknown
+// channels keep only the product.
 func WindowsLogsource(channel string, eventID int, eventType string) Logsource {
 	ls := Logsource{Product: "windows"}
 	ch := strings.ToLower(strings.TrimSpace(channel))
@@ -84,6 +85,12 @@ func WindowsLogsource(channel string, eventID int, eventType string) Logsource {
 			if strings.EqualFold(eventType, "DeleteKey") || strings.EqualFold(eventType, "DeleteValue") {
 				ls.Category = "registry_delete"
 			}
+		}
+	case "security":
+		if eventID == 4688 {
+			// A new process: Sigma's Windows audit pipelines read it as
+			// process_creation (the pipeline maps the field names).
+			ls.Category = "process_creation"
 		}
 	case "powershell":
 		switch eventID {
