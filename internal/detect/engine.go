@@ -171,22 +171,9 @@ func (s *Snapshot) Match(ev *decode.Event, agency int64, t time.Time, dst []Hit)
 	ls := decode.LogsourceOf(ev)
 	se := sigmaEvent{ev}
 	start := len(dst)
-	cats, svcs := ls.Categories, ls.Services
-	if len(cats) == 0 {
-		cats = []string{""}
-	}
-	if len(svcs) == 0 {
-		svcs = []string{""}
-	}
-	for _, c := range cats {
-		for _, sv := range svcs {
-			s.rbuf = s.matcher.Match(se, sigma.Logsource{Product: ls.Product, Category: c, Service: sv}, s.rbuf[:0])
-			for _, r := range s.rbuf {
-				if !hasRule(dst[start:], r) {
-					dst = append(dst, Hit{Kind: HitRule, Rule: r})
-				}
-			}
-		}
+	s.rbuf = s.matcher.MatchSet(se, ls.Product, ls.Categories, ls.Services, s.rbuf[:0])
+	for _, r := range s.rbuf {
+		dst = append(dst, Hit{Kind: HitRule, Rule: r})
 	}
 	if corr := s.Rules.CorrelatorFor(agency); corr != nil {
 		end := len(dst)
@@ -207,15 +194,6 @@ func (s *Snapshot) Match(ev *decode.Event, agency int64, t time.Time, dst []Hit)
 		dst = dst[:kept]
 	}
 	return dst
-}
-
-func hasRule(hits []Hit, r *sigma.Rule) bool {
-	for _, h := range hits {
-		if h.Rule == r {
-			return true
-		}
-	}
-	return false
 }
 
 // indicatorFields are the event fields looked up in the index, per lookup
