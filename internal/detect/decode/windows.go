@@ -43,7 +43,74 @@ func normaliseWindows(e *Event, layout Format) {
 		e.aliasFirst("Computer", "Hostname", "host")
 		e.aliasFirst(FieldTimestamp, "TimeCreated", "EventTime", "UtcTime")
 	}
+	if e.Text("EventID") == "4688" && strings.EqualFold(e.Text("Channel"), ChannelSecurity) {
+		securityProcessCreation(e)
+	}
 	windowsECS(e)
+}
+
+// securityProcessCreation gives a Security 4688 event ("a new process has
+// been created") the Sysmon names that SigmaHQ's process_creation rules
+// use, the way Sigma's Windows audit pipelines map them, so those rules
+// read the event as they read Sysmon's event 1:
+//
+//   - Image from NewProcessName, ParentImage from ParentProcessName
+//     (CommandLine has the same name in both);
+//   - User as DOMAIN\name, Sysmon's form: the new process's account
+//     (TargetDomainName, TargetUserName; Windows 10 and later) when it is
+//     set, else the creator's (SubjectDomainName, SubjectUserName);
+//     LogonId likewise from TargetLogonId or SubjectLogonId;
+//   - IntegrityLevel from MandatoryLabel (S-1-16-12288 is High...);
+//   - ParentProcessId from ProcessId, which in 4688 is the creator's, in
+//     decimal as Sysmon writes it.
+//
+// Sysmon's ProcessId (the new process) is NewProcessId here; the event's
+// own ProcessId keeps its 4688 meaning, so it is not renamed. Fields that
+// 4688 does not record (Hashes, OriginalFileName, ParentCommandLine...)
+// stay absent, so rules that need them cannot match. Names already present
+// are never overwritten.
+func securityProcessCreation(e *Event) {
+	e.aliasFirst("Image", "NewProcessName")
+	e.aliasFirst("ParentImage", "ParentProcessName")
+	domain, name, logon := "SubjectDomainName", "SubjectUserName", "SubjectLogonId"
+	if u := e.Text("TargetUserName"); u != "" && u != "-" {
+		domain, name, logon = "TargetDomainName", "TargetUserName", "TargetLogonId"
+	}
+	if u := e.Text(name); u != "" && u != "-" && !e.Has("User") {
+		if d := e.Text(domain); d != "" && d != "-" {
+			u = e.concat(d, "\\", u)
+		}
+		e.add("User", String(u))
+	}
+	e.aliasFirst("LogonId", logon)
+	if lvl := integrityLevel(e.Text("MandatoryLabel")); lvl != "" {
+		e.setIfAbsent("IntegrityLevel", String(lvl))
+	}
+	if v, ok := e.Get("ProcessId"); ok && !e.Has("ParentProcessId") {
+		e.setIfAbsent("ParentProcessId", pidValue(e, v))
+	}
+}
+
+// integrityLevel names a mandatory label SID the way Sysmon's
+// IntegrityLevel does.
+func integrityLevel(sid string) string {
+	switch strings.ToUpper(sid) {
+	case "S-1-16-0":
+		return "Untrusted"
+	case "S-1-16-4096":
+		return "Low"
+	case "S-1-16-8192":
+		return "Medium"
+	case "S-1-16-8448":
+		return "MediumPlus"
+	case "S-1-16-12288":
+		return "High"
+	case "S-1-16-16384":
+		return "System"
+	case "S-1-16-20480":
+		return "Protected"
+	}
+	return ""
 }
 
 // bareEVTX handles Event.System.* / Event.EventData.* as written by
