@@ -136,15 +136,20 @@ func (d *JSONDecoder) Decode(line []byte) (Event, error) {
 		return Event{}, errAt(ReasonEmpty, 0, "blank line")
 	}
 	e := newEvent(line, FormatJSON, len(line)+128)
-	// One allocation for the fields: a key per ':' (an over-estimate when
-	// values hold colons) plus room for the common names.
-	e.fields = make([]Field, 0, min(bytes.Count(line, []byte{':'}), d.o.MaxValues)+24)
+	// One allocation for the fields: a key per '":' (values seldom hold
+	// that pair, while Windows messages hold many plain colons; an
+	// under-estimate only costs a reallocation) plus room for the common
+	// names.
+	e.fields = make([]Field, 0, min(bytes.Count(line, keyEnd), d.o.MaxValues)+24)
 	if err := parseJSONObject(e, e.raw, &d.o, "", d.pairNamed); err != nil {
 		return Event{}, err
 	}
 	normaliseJSON(e, d.kind)
 	return e.finish(), nil
 }
+
+// keyEnd is how a JSON object key usually ends.
+var keyEnd = []byte(`":`)
 
 // normaliseJSON recognises the layout of a flattened JSON event (within
 // what kind allows) and adds the common fields.

@@ -27,6 +27,10 @@ type jsonParser struct {
 	// pairNamed turns [{"@Name":"Image","#text":"x"}] under "a.Data" into
 	// the field "a.Image" (the python-evtx/xmltodict EventData layout).
 	pairNamed bool
+	// valid is set when the whole text is valid UTF-8: then every string
+	// in it is (a quote never splits a UTF-8 sequence, and escapes only
+	// produce valid runes), and strings need no check of their own.
+	valid bool
 }
 
 // parseJSONObject parses s, which must hold exactly one JSON object, into
@@ -34,7 +38,7 @@ type jsonParser struct {
 // s must be immutable (a view of e's arena, or a Go string) since values
 // are slices of it.
 func parseJSONObject(e *Event, s string, o *Options, prefix string, pairNamed bool) error {
-	p := jsonParser{e: e, s: s, o: o, pairNamed: pairNamed, multiStart: len(e.fields)}
+	p := jsonParser{e: e, s: s, o: o, pairNamed: pairNamed, multiStart: len(e.fields), valid: utf8.ValidString(s)}
 	p.values = len(e.fields)
 	e.index = nil // fields are appended raw below; reindex folds duplicates after
 	p.skipWS()
@@ -411,7 +415,7 @@ func (p *jsonParser) str() (string, error) {
 }
 
 func (p *jsonParser) checkUTF8(s string, off int) (string, error) {
-	if utf8.ValidString(s) {
+	if p.valid || utf8.ValidString(s) {
 		return s, nil
 	}
 	if p.o.UTF8 == UTF8Reject {
@@ -448,7 +452,7 @@ func (p *jsonParser) strSlow(start, bs int) (string, error) {
 		case c == '"':
 			p.pos = i + 1
 			out := e.since(m)
-			if !utf8.ValidString(out) {
+			if !p.valid && !utf8.ValidString(out) {
 				if p.o.UTF8 == UTF8Reject {
 					return "", errAt(ReasonInvalidUTF8, start, "invalid UTF-8 in a string")
 				}
