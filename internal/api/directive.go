@@ -50,6 +50,7 @@ func (h *Handler) directiveRoutes() []Route {
 		{Method: "GET", Path: "/api/v1/scorecard/{year}", Summary: "Year-end outcome of every task and the tally per lead agency", Tag: tag, Response: directive.Scorecard{}, fn: h.scorecard},
 		{Method: "GET", Path: "/api/v1/calendar", Summary: "Meetings and deadlines between two dates", Tag: tag, Query: []Param{{"from", "string", "YYYY-MM-DD"}, {"to", "string", "YYYY-MM-DD"}, {"agency_id", "integer", "one agency's deadlines"}}, Response: []directive.Item{}, fn: h.calendarItems},
 		{Method: "GET", Path: "/api/v1/calendar.ics", Summary: "iCalendar (RFC 5545) feed of an agency's deadlines and the meetings", Tag: tag, Query: []Param{{"agency_id", "integer", "agency (default: the caller's)"}}, fn: h.calendarICS},
+		{Method: "GET", Path: "/api/v1/calendar/feed.ics", Summary: "A person's calendar feed for calendar applications: the secret in the address (made on the calendar page) stands for the login; read-only, their agency's deadlines they may see and the meetings", Tag: tag, Public: true, Query: []Param{{"token", "string", "the feed's secret (bcal_…)"}}, fn: h.calendarFeedICS},
 	}
 	if h.reports != nil {
 		rs = append(rs, Route{Method: "GET", Path: "/api/v1/reports/annual/{year}", Summary: "The annual evaluation report of a year", Tag: "reports",
@@ -445,6 +446,23 @@ func (h *Handler) calendarICS(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	setAttachment(w, "bulwark-deadlines.ics")
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+// calendarFeedICS serves a feed by its secret, without a login.
+func (h *Handler) calendarFeedICS(w http.ResponseWriter, r *http.Request) error {
+	cal, err := h.directives.FeedCalendar(r.Context(), r.URL.Query().Get("token"), hostOf(r))
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := ical.Write(&buf, cal); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
 	_, err = w.Write(buf.Bytes())
 	return err
 }

@@ -31,7 +31,7 @@ func (a *App) wireDirectives() error {
 	}
 	now := func() time.Time { return a.now() }
 	a.Directives = directive.NewService(directive.Deps{DB: a.DB, Audit: a.Audit, Blobs: blobs,
-		Notifier: directiveNotifier{a.Notify}, Recipients: agencyRecipients{a}, Now: now},
+		Notifier: directiveNotifier{a.Notify}, Recipients: agencyRecipients{a}, Principals: a.Auth.Principal, Now: now},
 		directive.Config{BaseURL: a.Config.BaseURL})
 	sources := map[string]report.Source{
 		report.KeyComposition: report.CompositionSource(a.Agencies, a.Directives),

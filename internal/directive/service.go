@@ -53,6 +53,9 @@ type Deps struct {
 	Blobs      blob.Store
 	Notifier   Notifier
 	Recipients Recipients
+	// Principals builds a user's current rights; calendar feeds read with
+	// them (nil: feeds are unavailable).
+	Principals func(ctx context.Context, userID int64) (*access.Principal, error)
 	Now        func() time.Time
 }
 
@@ -74,9 +77,11 @@ type Service struct {
 	blobs blob.Store
 	note  Notifier
 	rcpt  Recipients
-	now   func() time.Time
-	loc   *time.Location
-	cfg   Config
+	// principals resolves a feed's owner (see feed.go).
+	principals func(ctx context.Context, userID int64) (*access.Principal, error)
+	now        func() time.Time
+	loc        *time.Location
+	cfg        Config
 }
 
 // NewService returns a Service over d with cfg.
@@ -96,7 +101,7 @@ func NewService(d Deps, cfg Config) *Service {
 		cfg.RemindDays = []int{7, 1}
 	}
 	// Viet Nam keeps UTC+7 all year; a fixed zone avoids needing tzdata.
-	return &Service{db: d.DB, log: log, blobs: d.Blobs, note: d.Notifier, rcpt: d.Recipients, now: now,
+	return &Service{db: d.DB, log: log, blobs: d.Blobs, note: d.Notifier, rcpt: d.Recipients, principals: d.Principals, now: now,
 		loc: time.FixedZone("ICT", 7*3600), cfg: cfg}
 }
 

@@ -62,6 +62,8 @@ func (h *Handler) directiveRoutes(handle func(string, handlerFunc)) {
 	handle("GET /scorecard", h.scorecardPage)
 	handle("GET /calendar", h.calendarPage)
 	handle("GET /calendar.ics", h.calendarFeed)
+	handle("POST /calendar/feed", h.calendarFeedCreate)
+	handle("POST /calendar/feed/revoke", h.calendarFeedRevoke)
 	if h.reports != nil {
 		handle("GET /reports/annual", h.annualReportPage)
 		handle("GET /reports/annual/{file}", h.annualReportFile)
@@ -916,9 +918,45 @@ type calendarPage struct {
 	Agencies   []agency.Agency
 	FeedURL    string
 	APIFeedURL string
+	// MyFeed is the person's subscription feed (nil: none); NewFeedURL is
+	// its address, shown once right after it is made.
+	MyFeed     *directive.Feed
+	NewFeedURL string
 }
 
 func (h *Handler) calendarPage(w http.ResponseWriter, r *http.Request) error {
+	return h.showCalendar(w, r, "")
+}
+
+// calendarFeedCreate makes a new subscription address for the person (the
+// previous one stops working) and shows it once on the calendar page: it
+// is not put in a redirect, so it stays out of the browser's history.
+func (h *Handler) calendarFeedCreate(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	token, err := h.directives.CreateCalendarFeed(r.Context())
+	if err != nil {
+		return err
+	}
+	scheme := "http"
+	if r.TLS != nil || h.cfg.Secure {
+		scheme = "https"
+	}
+	return h.showCalendar(w, r, scheme+"://"+r.Host+"/api/v1/calendar/feed.ics?token="+url.QueryEscape(token))
+}
+
+func (h *Handler) calendarFeedRevoke(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireUser(r); err != nil {
+		return err
+	}
+	if err := h.directives.RevokeCalendarFeed(r.Context()); err != nil {
+		return err
+	}
+	return redirect(w, r, withFlash("/calendar#my-feed", "dir.flash_feed_revoked"))
+}
+
+func (h *Handler) showCalendar(w http.ResponseWriter, r *http.Request, newFeedURL string) error {
 	if _, err := requireUser(r); err != nil {
 		return err
 	}
@@ -955,6 +993,10 @@ func (h *Handler) calendarPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		weeks = append(weeks, week)
 	}
+	mine, err := h.directives.CalendarFeed(r.Context())
+	if err != nil && errs.KindOf(err) != errs.Invalid {
+		return err
+	}
 	pg := h.page(r, "", "directives")
 	pg.Title = pg.L.T("dir.calendar_title")
 	feed, apiFeed := "/calendar.ics", "/api/v1/calendar.ics"
@@ -964,7 +1006,8 @@ func (h *Handler) calendarPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	return h.render(w, http.StatusOK, "calendar", calendarPage{Page: pg, Month: first.Format("2006-01"),
 		Prev: first.AddDate(0, -1, 0).Format("2006-01"), Next: first.AddDate(0, 1, 0).Format("2006-01"),
-		Weeks: weeks, Items: items, AgencyID: agencyID, Agencies: h.agencyChoices(r), FeedURL: feed, APIFeedURL: apiFeed})
+		Weeks: weeks, Items: items, AgencyID: agencyID, Agencies: h.agencyChoices(r), FeedURL: feed, APIFeedURL: apiFeed,
+		MyFeed: mine, NewFeedURL: newFeedURL})
 }
 
 // calendarFeed is the iCalendar feed through the page's session, for a
