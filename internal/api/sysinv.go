@@ -81,6 +81,7 @@ func (h *Handler) sysinvRoutes() []Route {
 		{Method: "POST", Path: "/api/v1/checklist-items", Summary: "Add a checklist item (province coordinators)", Tag: tag, Body: sysinv.ChecklistItem{}, Response: sysinv.ChecklistItem{}, Status: 201, fn: h.saveChecklistItem},
 		{Method: "PUT", Path: "/api/v1/checklist-items/{id}", Summary: "Edit a checklist item (province coordinators)", Tag: tag, Body: sysinv.ChecklistItem{}, Response: sysinv.ChecklistItem{}, fn: h.saveChecklistItem},
 		{Method: "GET", Path: "/api/v1/vulnerability-feeds", Summary: "Latest NVD/KEV imports with their reports (coordinators)", Tag: tag, Response: []sysinv.FeedRun{}, fn: h.feedRuns},
+		{Method: "GET", Path: "/api/v1/vulnerability-feeds/{id}", Summary: "One NVD/KEV import, running (records and bytes read so far) or finished (coordinators)", Tag: tag, Response: sysinv.FeedRun{}, fn: h.feedRun},
 		{Method: "POST", Path: "/api/v1/vulnerability-feeds", Summary: "Import an NVD CVE JSON 2.0 or CISA KEV file: raw body (?kind=&name=, gzip accepted) or JSON {kind, url}", Tag: tag, Query: []Param{{"kind", "string", "nvd, kev or empty to detect"}, {"name", "string", "file name, for the report"}}, Body: feedURLJSON{}, Response: sysinv.FeedRun{}, Status: 201, fn: h.importFeed},
 		{Method: "GET", Path: "/api/v1/vulnerabilities/{cve}", Summary: "A catalogue entry (CVSS, known-exploited data)", Tag: tag, Response: sysinv.Vulnerability{}, fn: h.getVulnerability},
 		{Method: "GET", Path: "/api/v1/system-figures", Summary: "Figures for the annual report: systems by level, approvals, assessments on time, findings fixed", Tag: tag, Query: []Param{{"year", "integer", "year (default: this year)"}}, Response: sysinv.AnnualFigures{}, fn: h.systemFigures},
@@ -574,6 +575,18 @@ func (h *Handler) feedRuns(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, nonNil(list))
+}
+
+func (h *Handler) feedRun(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	run, err := h.systems.GetFeedRun(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, run)
 }
 
 // importFeed takes either a JSON body naming a URL, or the file itself as

@@ -309,5 +309,8 @@ func (a *App) Close() error {
 	if a.Intel != nil {
 		a.Intel.Close() // waits for running imports before the database goes
 	}
+	if a.Systems != nil {
+		a.Systems.Close() // likewise for vulnerability catalogue imports
+	}
 	return a.DB.Close()
 }

@@ -81,8 +81,15 @@ func TestSysinvFlow(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("feed-kind"), "kev"),
 		chromedp.SetUploadFiles(chromedp.ID("feed-file"), []string{kev}),
 		chromedp.Click(chromedp.ID("feed-submit")),
-		chromedp.WaitVisible(chromedp.CSS(".flash")),
 	)
+	// The upload is imported in the background; its page reloads itself
+	// until the run ends.
+	waitJS(t, ctx, `document.querySelector("#feed-run[data-status=done]") !== null`)
+	if st := Text(t, ctx, "#feed-run-status"); !strings.Contains(st, "Đã xong") || !strings.Contains(st, "kev 2026.11.18") {
+		t.Errorf("run status = %q", st)
+	}
+	Shot(t, ctx, "feed-run")
+	Step(t, ctx, "feed list", chromedp.Navigate(e.URL+"/vulnerability-feeds"), chromedp.WaitVisible(chromedp.ID("feed-runs")))
 	if runs := Text(t, ctx, "#feed-runs tbody"); !strings.Contains(runs, "kev-sample.json") {
 		t.Errorf("feed runs = %q", runs)
 	}

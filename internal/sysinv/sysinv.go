@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"sync"
 	"time"
 
 	"bulwark/internal/audit"
@@ -107,6 +108,11 @@ type Service struct {
 	http      *http.Client
 	cfg       Config
 	loc       *time.Location
+	// base outlives requests: background imports run under it; Close
+	// cancels it and waits for them (jobs).
+	base   context.Context
+	cancel context.CancelFunc
+	jobs   sync.WaitGroup
 }
 
 // NewService returns the service.
@@ -129,8 +135,16 @@ func NewService(d Deps, cfg Config) *Service {
 	if cfg.MaxDocumentSize <= 0 {
 		cfg.MaxDocumentSize = blob.DefaultMaxSize
 	}
+	base, cancel := context.WithCancel(context.Background())
 	return &Service{db: d.DB, log: d.Audit, blobs: d.Blobs, notifier: d.Notifier, incidents: d.Incidents, slog: d.Log,
-		now: d.Now, http: d.HTTP, cfg: cfg, loc: time.FixedZone("ICT", 7*3600)}
+		now: d.Now, http: d.HTTP, cfg: cfg, loc: time.FixedZone("ICT", 7*3600), base: base, cancel: cancel}
+}
+
+// Close stops background imports and waits for them to end (a stopped
+// import is recorded as failed; what it read stays imported).
+func (s *Service) Close() {
+	s.cancel()
+	s.jobs.Wait()
 }
 
 // Rules returns the rules in force.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -36,6 +37,8 @@ type FeedRun struct {
 	Problems       []feed.Problem `json:"problems,omitempty"`
 	FindingsNew    int            `json:"findings_new"`
 	Bytes          int64          `json:"bytes"`
+	BytesTotal     int64          `json:"bytes_total,omitempty"` // size of the file of a background import
+	BytesRead      int64          `json:"bytes_read,omitempty"`  // how much of it has been read
 	Error          string         `json:"error,omitempty"`
 	Actor          string         `json:"actor"`
 	StartedAt      time.Time      `json:"started_at"`
@@ -56,6 +59,81 @@ const importBatch = 500
 // (Status "failed", Error set) — what was read before stays imported.
 // Only province coordinators and admins may import.
 func (s *Service) ImportFeed(ctx context.Context, kind, source string, r io.Reader) (FeedRun, error) {
+	run, err := s.beginRun(ctx, kind, source, 0)
+	if err != nil {
+		return FeedRun{}, err
+	}
+	return s.importRun(ctx, run, kind, r, nil, nil)
+}
+
+// StartImportFile imports the catalogue file at path in the background, as
+// ImportFeed does, and returns the run at once; follow it with GetFeedRun
+// (records and bytes read are updated after every batch). The file is
+// removed when the import ends if removeAfter is set (uploads spooled to
+// disk), before the run is marked finished.
+func (s *Service) StartImportFile(ctx context.Context, kind, source, path string, removeAfter bool) (FeedRun, error) {
+	cleanup := func() {
+		if removeAfter {
+			os.Remove(path)
+		}
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		cleanup()
+		return FeedRun{}, errs.Wrap(errs.Invalid, err, "cannot read the feed file")
+	}
+	run, err := s.beginRun(ctx, kind, source, fi.Size())
+	if err != nil {
+		cleanup()
+		return FeedRun{}, err
+	}
+	p, _ := access.Require(ctx)
+	jctx := access.With(s.base, p)
+	s.jobs.Add(1)
+	go func() {
+		defer s.jobs.Done()
+		f, err := os.Open(path)
+		if err != nil {
+			cleanup()
+			s.failRun(run.ID, "cannot read the feed file")
+			return
+		}
+		cr := &readCounter{r: f}
+		_, err = s.importRun(jctx, run, kind, cr, cr, func() {
+			f.Close()
+			cleanup()
+		})
+		if err != nil {
+			s.slog.Error("vulnerability feed import failed", "run", run.ID, "err", err)
+			s.failRun(run.ID, "the import stopped: "+clip(err.Error(), 900))
+		}
+	}()
+	return run, nil
+}
+
+// readCounter counts the bytes read from a file, for progress.
+type readCounter struct {
+	r io.Reader
+	n int64
+}
+
+func (c *readCounter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// failRun marks a background run that could not finish.
+func (s *Service) failRun(id int64, msg string) {
+	ctx := context.Background()
+	if _, err := s.db.Exec(ctx, `UPDATE sysinv_feed_runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ? AND status = 'running'`,
+		msg, s.stamp(), id); err != nil {
+		s.slog.Error("vulnerability feed import: mark failed", "run", id, "err", err)
+	}
+}
+
+// beginRun checks the caller and the kind and records a running import.
+func (s *Service) beginRun(ctx context.Context, kind, source string, total int64) (FeedRun, error) {
 	p, err := access.Require(ctx)
 	if err != nil {
 		return FeedRun{}, err
@@ -69,13 +147,13 @@ func (s *Service) ImportFeed(ctx context.Context, kind, source string, r io.Read
 		return FeedRun{}, errs.Field("kind", "must be nvd, kev or empty (detect)")
 	}
 	source = clip(strings.TrimSpace(source), 500)
-	run := FeedRun{Kind: kind, Source: source, Status: "running", Actor: p.Label(), StartedAt: s.stamp()}
+	run := FeedRun{Kind: kind, Source: source, Status: "running", Actor: p.Label(), StartedAt: s.stamp(), BytesTotal: total}
 	if run.Kind == "" {
 		run.Kind = "detect"
 	}
 	err = s.transact(ctx, func(tx *store.Tx) error {
-		if err := tx.QueryRow(ctx, `INSERT INTO sysinv_feed_runs (kind, source, status, actor, started_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
-			run.Kind, run.Source, run.Status, run.Actor, run.StartedAt).Scan(&run.ID); err != nil {
+		if err := tx.QueryRow(ctx, `INSERT INTO sysinv_feed_runs (kind, source, status, actor, started_at, bytes_total) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+			run.Kind, run.Source, run.Status, run.Actor, run.StartedAt, total).Scan(&run.ID); err != nil {
 			return fmt.Errorf("sysinv: start feed run: %w", err)
 		}
 		return s.record(ctx, tx, "vuln_feed.import", "vuln_feed", run.ID, source)
@@ -83,7 +161,13 @@ func (s *Service) ImportFeed(ctx context.Context, kind, source string, r io.Read
 	if err != nil {
 		return FeedRun{}, err
 	}
+	return run, nil
+}
 
+// importRun reads the catalogue into the run begun by beginRun. progress,
+// when set, counts the bytes read for the per-batch update; beforeFinish,
+// when set, runs before the run is marked finished.
+func (s *Service) importRun(ctx context.Context, run FeedRun, kind string, r io.Reader, progress *readCounter, beforeFinish func()) (FeedRun, error) {
 	var cves []feed.CVE
 	var kevs []feed.KEVEntry
 	flush := func() error {
@@ -101,8 +185,11 @@ func (s *Service) ImportFeed(ctx context.Context, kind, source string, r io.Read
 					return err
 				}
 			}
-			_, err := tx.Exec(ctx, `UPDATE sysinv_feed_runs SET records = ?, added = ?, updated = ?, unchanged = ? WHERE id = ?`,
-				run.Records+len(cves)+len(kevs), run.Added, run.Updated, run.Unchanged, run.ID)
+			if progress != nil {
+				run.BytesRead = progress.n
+			}
+			_, err := tx.Exec(ctx, `UPDATE sysinv_feed_runs SET records = ?, added = ?, updated = ?, unchanged = ?, bytes_read = ? WHERE id = ?`,
+				run.Records+len(cves)+len(kevs), run.Added, run.Updated, run.Unchanged, run.BytesRead, run.ID)
 			return err
 		})
 		run.Records += len(cves) + len(kevs)
@@ -143,9 +230,17 @@ func (s *Service) ImportFeed(ctx context.Context, kind, source string, r io.Read
 			run.Error = fmt.Sprintf("the file is larger than the limit of %d bytes", s.maxFeed())
 		}
 	}
-	// Match again even after a failure: what was imported counts.
+	if progress != nil {
+		run.BytesRead = progress.n
+	}
+	if beforeFinish != nil {
+		beforeFinish()
+	}
+	// Match again even after a failure: what was imported counts. A
+	// background import stopped by Close still records its end.
+	ctx = context.WithoutCancel(ctx)
 	var newFindings []newFinding
-	err = s.transact(ctx, func(tx *store.Tx) error {
+	err := s.transact(ctx, func(tx *store.Tx) error {
 		var err error
 		newFindings, err = s.matchComponents(ctx, tx, 0, 0)
 		if err != nil {
@@ -159,9 +254,9 @@ func (s *Service) ImportFeed(ctx context.Context, kind, source string, r io.Read
 		now := s.stamp()
 		run.FinishedAt = &now
 		_, err = tx.Exec(ctx, `UPDATE sysinv_feed_runs SET kind = ?, status = ?, catalog_version = ?, records = ?, added = ?, updated = ?, unchanged = ?,
-			skipped = ?, problem_count = ?, problems = ?, findings_new = ?, bytes = ?, error = ?, finished_at = ? WHERE id = ?`,
+			skipped = ?, problem_count = ?, problems = ?, findings_new = ?, bytes = ?, bytes_read = ?, error = ?, finished_at = ? WHERE id = ?`,
 			run.Kind, run.Status, run.CatalogVersion, run.Records, run.Added, run.Updated, run.Unchanged, run.Skipped, run.ProblemCount,
-			string(problems), run.FindingsNew, run.Bytes, run.Error, now, run.ID)
+			string(problems), run.FindingsNew, run.Bytes, run.BytesRead, run.Error, now, run.ID)
 		if err != nil {
 			return fmt.Errorf("sysinv: finish feed run: %w", err)
 		}
@@ -567,8 +662,32 @@ func (s *Service) FeedRuns(ctx context.Context, limit int) ([]FeedRun, error) {
 		return nil, s.log.Denied(ctx, "read vulnerability feed imports", "vuln_feed", "")
 	}
 	limit, _ = page(limit, 0)
+	return s.feedRuns(ctx, `ORDER BY id DESC LIMIT ?`, limit)
+}
+
+// GetFeedRun returns one import, running or finished (province
+// coordinators and admins).
+func (s *Service) GetFeedRun(ctx context.Context, id int64) (FeedRun, error) {
+	p, err := access.Require(ctx)
+	if err != nil {
+		return FeedRun{}, err
+	}
+	if !access.CanImportVulnFeeds(p) {
+		return FeedRun{}, s.log.Denied(ctx, "read vulnerability feed imports", "vuln_feed", fmt.Sprint(id))
+	}
+	runs, err := s.feedRuns(ctx, `WHERE id = ?`, id)
+	if err != nil {
+		return FeedRun{}, err
+	}
+	if len(runs) == 0 {
+		return FeedRun{}, errs.E(errs.NotFound, "feed import %d not found", id)
+	}
+	return runs[0], nil
+}
+
+func (s *Service) feedRuns(ctx context.Context, tail string, args ...any) ([]FeedRun, error) {
 	rows, err := s.db.Query(ctx, `SELECT id, kind, source, status, catalog_version, records, added, updated, unchanged, skipped, problem_count,
-		problems, findings_new, bytes, error, actor, started_at, finished_at FROM sysinv_feed_runs ORDER BY id DESC LIMIT ?`, limit)
+		problems, findings_new, bytes, bytes_total, bytes_read, error, actor, started_at, finished_at FROM sysinv_feed_runs `+tail, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sysinv: feed runs: %w", store.Translate(err))
 	}
@@ -579,7 +698,7 @@ func (s *Service) FeedRuns(ctx context.Context, limit int) ([]FeedRun, error) {
 		var problems string
 		var started, finished store.Time
 		if err := rows.Scan(&r.ID, &r.Kind, &r.Source, &r.Status, &r.CatalogVersion, &r.Records, &r.Added, &r.Updated, &r.Unchanged, &r.Skipped,
-			&r.ProblemCount, &problems, &r.FindingsNew, &r.Bytes, &r.Error, &r.Actor, &started, &finished); err != nil {
+			&r.ProblemCount, &problems, &r.FindingsNew, &r.Bytes, &r.BytesTotal, &r.BytesRead, &r.Error, &r.Actor, &started, &finished); err != nil {
 			return nil, fmt.Errorf("sysinv: scan feed run: %w", store.Translate(err))
 		}
 		if problems != "" {
@@ -589,4 +708,12 @@ func (s *Service) FeedRuns(ctx context.Context, limit int) ([]FeedRun, error) {
 		out = append(out, r)
 	}
 	return out, store.Translate(rows.Err())
+}
+
+// Percent is how much of a background import's file has been read.
+func (r FeedRun) Percent() int {
+	if r.BytesTotal <= 0 {
+		return 0
+	}
+	return int(min(100, r.BytesRead*100/r.BytesTotal))
 }

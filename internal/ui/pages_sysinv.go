@@ -55,6 +55,7 @@ func (h *Handler) sysinvRoutes(handle func(string, handlerFunc)) {
 	handle("GET /duties", h.dutyList)
 	handle("GET /vulnerability-feeds", h.feedPage)
 	handle("POST /vulnerability-feeds", h.feedImport)
+	handle("GET /vulnerability-feeds/{id}", h.feedRunPage)
 }
 
 func sysPath(id int64) string { return "/systems/" + strconv.FormatInt(id, 10) }
@@ -582,15 +583,11 @@ func (h *Handler) feedImport(w http.ResponseWriter, r *http.Request) error {
 	}
 	var err error
 	if isMultipart(r) {
-		mr, merr := multipartFrom(r)
-		if merr != nil {
-			return merr
-		}
-		part, fields, perr := nextFilePart(mr)
-		if perr != nil {
-			err = perr
-		} else {
-			_, err = h.systems.ImportFeed(r.Context(), fields["kind"], part.FileName(), part)
+		// The upload is spooled to disk and imported in the background;
+		// the run's page follows it.
+		var run sysinv.FeedRun
+		if run, err = h.spoolFeed(r); err == nil {
+			return redirect(w, r, "/vulnerability-feeds/"+strconv.FormatInt(run.ID, 10))
 		}
 	} else {
 		_, err = h.systems.ImportFeedURL(r.Context(), r.PostFormValue("kind"), r.PostFormValue("url"))

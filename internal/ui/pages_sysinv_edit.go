@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 
@@ -170,4 +172,54 @@ func (h *Handler) checklistItemSave(w http.ResponseWriter, r *http.Request) erro
 		return h.renderChecklistItems(w, r, http.StatusBadRequest, p, it)
 	}
 	return redirect(w, r, withFlash("/checklist-items", "flash.saved"))
+}
+
+// spoolFeed streams the uploaded catalogue to a file (the kind field comes
+// before the file in the form, so nothing is held in memory) and starts
+// its import in the background.
+func (h *Handler) spoolFeed(r *http.Request) (sysinv.FeedRun, error) {
+	mr, err := multipartFrom(r)
+	if err != nil {
+		return sysinv.FeedRun{}, err
+	}
+	part, fields, err := nextFilePart(mr)
+	if err != nil {
+		return sysinv.FeedRun{}, err
+	}
+	defer part.Close()
+	f, err := os.CreateTemp(h.intelSpool, "bulwark-feed-*")
+	if err != nil {
+		return sysinv.FeedRun{}, err
+	}
+	if _, err := io.Copy(f, part); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return sysinv.FeedRun{}, err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
+		return sysinv.FeedRun{}, err
+	}
+	return h.systems.StartImportFile(r.Context(), fields["kind"], part.FileName(), f.Name(), true)
+}
+
+type feedRunPage struct {
+	Page
+	Run     sysinv.FeedRun
+	Running bool
+}
+
+// feedRunPage shows one import; while it runs the page reloads itself.
+func (h *Handler) feedRunPage(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	run, err := h.systems.GetFeedRun(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	p := h.page(r, "", "systems")
+	p.Title = p.L.T("sys.feed_run_title", run.Source)
+	return h.render(w, http.StatusOK, "system_feed_run", feedRunPage{Page: p, Run: run, Running: run.Status == "running"})
 }
