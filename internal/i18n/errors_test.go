@@ -638,6 +638,14 @@ func TestEveryErrorMessageIsTranslated(t *testing.T) {
 		case strings.HasPrefix(k, FieldKeyPrefix):
 		}
 	}
+	// Catalog messages the code does not name literally: words given as
+	// arguments (statuses, steps) or messages since removed, for a person
+	// to prune now and then.
+	for _, k := range c.Keys("vi") {
+		if f, ok := strings.CutPrefix(k, ErrorKeyPrefix); ok && texts.formats[f] == nil {
+			t.Logf("catalog message not named literally in the code: %q", f)
+		}
+	}
 	if p := os.Getenv("BULWARK_ERRORS_TODO"); p != "" && len(todo) > 0 {
 		b, _ := json.MarshalIndent(todo, "", "  ")
 		if err := os.WriteFile(p, b, 0o644); err != nil {
