@@ -66,8 +66,11 @@ func TestRefusalsInThePageLanguage(t *testing.T) {
 	if !formError(&p, errs.Field("contact_phone", "is not a phone number (digits, spaces, + . - ( ) only)")) {
 		t.Fatal("formError refused an Invalid error")
 	}
-	want := "Điện thoại liên hệ: không phải số điện thoại (chỉ gồm chữ số, dấu cách, + . - ( ))"
-	if p.Error != want || p.Fields["contact_phone"] != want {
-		t.Errorf("formError: banner %q, field %q, want %q", p.Error, p.Fields["contact_phone"], want)
+	const msg = "không phải số điện thoại (chỉ gồm chữ số, dấu cách, + . - ( ))"
+	if want := "Điện thoại liên hệ: " + msg; p.Error != want {
+		t.Errorf("formError: banner %q, want %q", p.Error, want)
+	}
+	if p.Fields["contact_phone"] != msg {
+		t.Errorf("formError: next to the field %q, want %q", p.Fields["contact_phone"], msg)
 	}
 }

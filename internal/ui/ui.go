@@ -435,7 +435,8 @@ func withFlash(to, key string) string {
 
 // formError turns a validation error into the page's error and per-field
 // messages, so the form is shown again with what was typed. Messages are
-// in the page's language (see i18n.Lang.Error).
+// in the page's language (see i18n.Lang.Error): the banner names the field,
+// the message next to the field does not repeat its name.
 func formError(p *Page, err error) bool {
 	k := errs.KindOf(err)
 	if k != errs.Invalid && k != errs.Conflict {
@@ -443,7 +444,7 @@ func formError(p *Page, err error) bool {
 	}
 	p.Error = p.L.Error(err)
 	if f := errs.FieldOf(err); f != "" {
-		p.Fields = map[string]string{f: p.Error}
+		p.Fields = map[string]string{f: p.L.ErrorMessage(err)}
 	}
 	return true
 }
