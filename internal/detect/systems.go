@@ -223,7 +223,10 @@ func (s *Service) systemTable() *systemTable {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := s.RefreshSystems(ctx); err != nil {
+		// Alerts go on without systems until Run's next refresh, rather
+		// than asking the inventory again for every alert.
 		s.log.Warn("information systems for alerts", "err", err)
+		s.sysTable.CompareAndSwap(nil, newSystemTable(nil, s.now()))
 	}
 	return s.sysTable.Load()
 }
