@@ -666,7 +666,7 @@ type fraudImportPage struct {
 
 // How many accepted and refused rows the import page lists.
 const (
-	fraudImportShowOK  = 200
+	fraudImportShowOK  = 50
 	fraudImportShowBad = 2000
 )
 
