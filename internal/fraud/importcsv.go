@@ -174,8 +174,11 @@ func (s *Service) ImportCSVRows(ctx context.Context, r io.Reader, emit func(Impo
 			}
 			return sum, errs.E(errs.TooLarge, "the file is larger than %d MB; split it", max>>20)
 		}
-		line, _ := cr.FieldPos(0)
-		row := ImportRow{Line: line}
+		row := ImportRow{}
+		if err == nil {
+			// FieldPos panics after a failed Read: ask only on success.
+			row.Line, _ = cr.FieldPos(0)
+		}
 		if err != nil {
 			var pe *csv.ParseError
 			if !errors.As(err, &pe) {

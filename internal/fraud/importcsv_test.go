@@ -1,6 +1,7 @@
 package fraud_test
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -76,6 +77,45 @@ func TestImportCSVRowsStreams(t *testing.T) {
 		sum, err = small.ImportCSVRows(w.as("analyst"), generatedCSV(1000), func(fraud.ImportRow) error { n++; return nil })
 		if !errs.Is(err, errs.TooLarge) || n == 0 || n > 4<<10/40 || sum.Imported+sum.Failed != n {
 			t.Errorf("over the limit: %+v, %v after %d rows", sum, err, n)
+		}
+	})
+}
+
+// FuzzImportCSVRows: whatever the file, the importer answers every row it
+// read once, in file order, with a tracking code exactly for the stored
+// ones, and never fails with an internal error (bad input is a per-row
+// result or a clear refusal).
+func FuzzImportCSVRows(f *testing.F) {
+	w := newWorld(f, storetest.SQLite(f))
+	for _, s := range []string{
+		"kind,value\nphone,0912345678\n",
+		"\ufeffvalue,kind,amount\n0912 345 678,phone,\"1.000\"\nx,y,z\n",
+		"kind,value\n\"unterminated\n",
+		"kind,value,bank\naccount,0011001234567,VCB\nurl,https://u:p@x.example,\n",
+		"kind,value\nphone\n,,,,,,,,,,,,\n",
+		"a,b\n",
+		"",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		last, rows := 0, 0
+		sum, err := w.svc.ImportCSVRows(w.as("analyst"), bytes.NewReader(data), func(r fraud.ImportRow) error {
+			rows++
+			if r.Line < last {
+				t.Fatalf("row for line %d after line %d", r.Line, last)
+			}
+			last = r.Line
+			if r.OK != (r.TrackingCode != "") || (!r.OK && r.Error == "") {
+				t.Fatalf("row %+v", r)
+			}
+			return nil
+		})
+		if err != nil && errs.KindOf(err) == errs.Internal {
+			t.Fatalf("ImportCSVRows(%q) = %v", data, err)
+		}
+		if sum.Imported+sum.Failed != rows {
+			t.Fatalf("summary %+v for %d rows", sum, rows)
 		}
 	})
 }
