@@ -10,8 +10,10 @@
 //
 // Speed comes from work done once at compile time rather than per event:
 // needles are case-folded when the rule is compiled, a [RuleSet] keeps rules
-// per event logsource, and within a logsource one Aho-Corasick automaton over
-// every rule's most selective literal picks the few rules worth evaluating.
+// per event logsource, and within a logsource one Aho-Corasick automaton per
+// field over every rule's most selective literal picks the few rules worth
+// evaluating. Keyword searches, which may match any value, join the event's
+// values once and find their few literals by each one's rarest byte.
 // Compiled rules and rule sets are immutable and safe for concurrent use.
 //
 // Use: load rules with [LoadDir], [LoadFS] or [Collection.AddBytes] (bad
