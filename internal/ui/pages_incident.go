@@ -559,7 +559,7 @@ func (h *Handler) incRender(w http.ResponseWriter, r *http.Request, u *access.Pr
 	}
 	p := h.page(r, inc.Ref+" · "+inc.Title, "incidents")
 	if formErr != nil && !formError(&p, formErr) {
-		p.Error = errs.Message(formErr)
+		p.Error = p.L.Error(formErr)
 	}
 	if errors.Is(formErr, incident.ErrNoClosingReport) {
 		p.Error = p.L.T("inc.err_no_closing_report")
