@@ -307,6 +307,8 @@ func (s *Service) ImportMISPFeed(ctx context.Context, location string, opts Impo
 
 func (s *Service) runJob(ctx context.Context, p *access.Principal, job *ImportJob, opts ImportOptions, read func(*importer) error) {
 	imp := &importer{s: s, p: p, job: job, opts: opts, set: s.wl.Load(), lastSave: time.Now()}
+	stop := s.db.KeepAlive("intel_imports", job.ID, s.now)
+	defer stop()
 	err := read(imp)
 	if err == nil {
 		err = imp.flush(ctx)
@@ -379,6 +381,14 @@ func (s *Service) GetImport(ctx context.Context, id int64) (ImportJob, error) {
 	}
 	s.mu.Unlock()
 	j, err := scanJob(s.db.QueryRow(ctx, `SELECT `+jobColumns+` FROM intel_imports WHERE id = ?`, id))
+	if err == nil && j.Status == StatusRunning {
+		// Running, but not in this process: another server's, or left
+		// by one that stopped.
+		if err := s.RecoverImports(ctx); err != nil {
+			return ImportJob{}, err
+		}
+		j, err = scanJob(s.db.QueryRow(ctx, `SELECT `+jobColumns+` FROM intel_imports WHERE id = ?`, id))
+	}
 	if errs.Is(err, errs.NotFound) || (err == nil && !p.System && !p.Has(access.Admin) && j.AgencyID != p.AgencyID) {
 		return ImportJob{}, errs.E(errs.NotFound, "no import %d", id)
 	}
@@ -393,6 +403,9 @@ func (s *Service) GetImport(ctx context.Context, id int64) (ImportJob, error) {
 func (s *Service) Imports(ctx context.Context) ([]ImportJob, error) {
 	p, err := caller(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.RecoverImports(ctx); err != nil {
 		return nil, err
 	}
 	q := `SELECT ` + jobColumns + ` FROM intel_imports`
@@ -442,11 +455,13 @@ func scanJob(r interface{ Scan(...any) error }) (ImportJob, error) {
 	return j, nil
 }
 
-// RecoverImports marks imports left running by a stopped process as
-// failed; call it once at start.
+// RecoverImports marks as failed the imports left running by a server
+// that stopped: those whose heartbeat is older than store.StaleAfter, so
+// the live imports of another server (or of this one, when a CLI command
+// opens the database meanwhile) are left alone. It runs at start and
+// before imports are read.
 func (s *Service) RecoverImports(ctx context.Context) error {
-	_, err := s.db.Exec(ctx, `UPDATE intel_imports SET status = ?, error = ?, finished_at = ? WHERE status = ?`,
-		StatusFailed, "interrupted: the server stopped during the import", s.stamp(), StatusRunning)
+	_, err := s.db.FailStale(ctx, "intel_imports", s.now(), "interrupted: the server stopped during the import")
 	return err
 }
 

@@ -168,6 +168,8 @@ func (s *Service) beginRun(ctx context.Context, kind, source string, total int64
 // when set, counts the bytes read for the per-batch update; beforeFinish,
 // when set, runs before the run is marked finished.
 func (s *Service) importRun(ctx context.Context, run FeedRun, kind string, r io.Reader, progress *readCounter, beforeFinish func()) (FeedRun, error) {
+	stop := s.db.KeepAlive("sysinv_feed_runs", run.ID, s.now)
+	defer stop()
 	var cves []feed.CVE
 	var kevs []feed.KEVEntry
 	flush := func() error {
@@ -662,7 +664,18 @@ func (s *Service) FeedRuns(ctx context.Context, limit int) ([]FeedRun, error) {
 		return nil, s.log.Denied(ctx, "read vulnerability feed imports", "vuln_feed", "")
 	}
 	limit, _ = page(limit, 0)
+	if err := s.RecoverFeedRuns(ctx); err != nil {
+		return nil, err
+	}
 	return s.feedRuns(ctx, `ORDER BY id DESC LIMIT ?`, limit)
+}
+
+// RecoverFeedRuns marks as failed the imports left running by a server
+// that stopped (heartbeat older than store.StaleAfter); imports still
+// running here or on another server are left alone.
+func (s *Service) RecoverFeedRuns(ctx context.Context) error {
+	_, err := s.db.FailStale(ctx, "sysinv_feed_runs", s.now(), "interrupted: the server stopped during the import")
+	return err
 }
 
 // GetFeedRun returns one import, running or finished (province
@@ -676,6 +689,12 @@ func (s *Service) GetFeedRun(ctx context.Context, id int64) (FeedRun, error) {
 		return FeedRun{}, s.log.Denied(ctx, "read vulnerability feed imports", "vuln_feed", fmt.Sprint(id))
 	}
 	runs, err := s.feedRuns(ctx, `WHERE id = ?`, id)
+	if err == nil && len(runs) == 1 && runs[0].Status == "running" {
+		if err := s.RecoverFeedRuns(ctx); err != nil {
+			return FeedRun{}, err
+		}
+		runs, err = s.feedRuns(ctx, `WHERE id = ?`, id)
+	}
 	if err != nil {
 		return FeedRun{}, err
 	}
