@@ -238,6 +238,9 @@ func (a *App) connectIntelDetect() {
 	if a.Intel != nil && a.Detect != nil {
 		a.Intel.SetOnChange(a.Detect.RequestIndexRebuild, time.Second, 10*time.Second)
 	}
+	if a.Systems != nil && a.Detect != nil {
+		a.Systems.SetOnChange(a.Detect.RequestSystemsRefresh)
+	}
 	if a.Intel != nil && a.Incidents != nil {
 		a.Intel.SetIncidentFinder(incidentFinder{a.Incidents})
 	}

@@ -116,13 +116,16 @@ type Service struct {
 	slots  chan struct{}
 	waits  chan struct{}
 
-	rebuild  chan struct{}
-	tokens   tokenCache
-	ratesMu  sync.Mutex
-	rates    map[int64]*rate
-	decoders map[decode.SourceKind]decode.Decoder
-	lastIdx  IndexStats
-	idxMu    sync.Mutex
+	rebuild chan struct{}
+	// sysRefresh asks Run to reload the information systems only (the
+	// inventory changed a component's addresses).
+	sysRefresh chan struct{}
+	tokens     tokenCache
+	ratesMu    sync.Mutex
+	rates      map[int64]*rate
+	decoders   map[decode.SourceKind]decode.Decoder
+	lastIdx    IndexStats
+	idxMu      sync.Mutex
 
 	dir      SystemDirectory
 	sysTable atomic.Pointer[systemTable]
@@ -140,7 +143,7 @@ func New(d Deps, cfg Config) (*Service, error) {
 	}
 	s := &Service{db: d.DB, audit: d.Audit, log: d.Log, now: d.Now, intel: d.Intel, inc: d.Incidents, dir: d.Systems, metrics: d.Metrics, cfg: cfg,
 		engine: NewEngine(), slots: make(chan struct{}, cfg.Workers), waits: make(chan struct{}, cfg.Workers*4),
-		rebuild: make(chan struct{}, 1), rates: map[int64]*rate{}, decoders: map[decode.SourceKind]decode.Decoder{}}
+		rebuild: make(chan struct{}, 1), sysRefresh: make(chan struct{}, 1), rates: map[int64]*rate{}, decoders: map[decode.SourceKind]decode.Decoder{}}
 	s.tokens.init()
 	o := cfg.Decode
 	if o.Now == nil {
@@ -174,6 +177,17 @@ func (s *Service) Decoder(format decode.SourceKind) (decode.Decoder, bool) {
 func (s *Service) RequestIndexRebuild() {
 	select {
 	case s.rebuild <- struct{}{}:
+	default:
+	}
+}
+
+// RequestSystemsRefresh asks the background loop to reload the
+// information systems' addresses soon, without rebuilding the indicator
+// index (the inventory calls it after a component changes). It never
+// blocks.
+func (s *Service) RequestSystemsRefresh() {
+	select {
+	case s.sysRefresh <- struct{}{}:
 	default:
 	}
 }
@@ -232,9 +246,12 @@ func (s *Service) memberAgencies(ctx context.Context) ([]int64, error) {
 // fresh until ctx ends: it rebuilds on request, on the refresh period, and
 // when the soonest indicator expires.
 func (s *Service) Run(ctx context.Context) {
+	index := true
 	for {
-		if _, err := s.RebuildIndex(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("indicator index", "err", err)
+		if index {
+			if _, err := s.RebuildIndex(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("indicator index", "err", err)
+			}
 		}
 		if err := s.RefreshSystems(ctx); err != nil && ctx.Err() == nil {
 			s.log.Warn("information systems for alerts", "err", err)
@@ -251,7 +268,11 @@ func (s *Service) Run(ctx context.Context) {
 			timer.Stop()
 			return
 		case <-s.rebuild:
+			index = true
+		case <-s.sysRefresh:
+			index = false
 		case <-timer.C:
+			index = true
 		}
 		timer.Stop()
 	}

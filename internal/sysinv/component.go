@@ -294,6 +294,7 @@ func (s *Service) saveComponent(ctx context.Context, systemID, id int64, in Comp
 	if err != nil {
 		return Component{}, err
 	}
+	s.addressesChanged()
 	c, err := scanComponent(s.db.QueryRow(ctx, `SELECT `+componentCols+` FROM sysinv_components WHERE id = ?`, id))
 	if err != nil {
 		return Component{}, fmt.Errorf("sysinv: read component %d: %w", id, err)
@@ -356,6 +357,9 @@ func (s *Service) DeleteComponent(ctx context.Context, systemID, id int64) error
 	})
 	if errs.Is(err, errs.Forbidden) {
 		return s.deny(ctx, "edit this system", systemID)
+	}
+	if err == nil {
+		s.addressesChanged()
 	}
 	return err
 }

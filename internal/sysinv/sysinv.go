@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"bulwark/internal/audit"
@@ -113,6 +114,21 @@ type Service struct {
 	base   context.Context
 	cancel context.CancelFunc
 	jobs   sync.WaitGroup
+	// onChange is called after components' addresses change (detection
+	// reloads the systems its alerts name).
+	onChange atomic.Pointer[func()]
+}
+
+// SetOnChange registers fn, called after a change to the addresses the
+// detection capability uses (a component saved or deleted, a system's
+// record changed). fn must not block.
+func (s *Service) SetOnChange(fn func()) { s.onChange.Store(&fn) }
+
+// addressesChanged calls the registered hook, if any.
+func (s *Service) addressesChanged() {
+	if fn := s.onChange.Load(); fn != nil && *fn != nil {
+		(*fn)()
+	}
 }
 
 // NewService returns the service.

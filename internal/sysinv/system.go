@@ -300,6 +300,7 @@ func (s *Service) UpdateSystem(ctx context.Context, id int64, in SystemInput) (S
 	if err != nil {
 		return System{}, err
 	}
+	s.addressesChanged() // name, status or the addresses' label may have changed
 	return s.GetSystem(ctx, id)
 }
 
