@@ -3,6 +3,8 @@ package decode
 import (
 	"bytes"
 	"fmt"
+	"slices"
+	"sync"
 )
 
 // Format is the concrete layout an event was decoded from.
@@ -136,20 +138,43 @@ func (d *JSONDecoder) Decode(line []byte) (Event, error) {
 		return Event{}, errAt(ReasonEmpty, 0, "blank line")
 	}
 	e := newEvent(line, FormatJSON, len(line)+128)
-	// One allocation for the fields: a key per '":' (values seldom hold
-	// that pair, while Windows messages hold many plain colons; an
-	// under-estimate only costs a reallocation) plus room for the common
-	// names.
-	e.fields = make([]Field, 0, min(bytes.Count(line, keyEnd), d.o.MaxValues)+24)
-	if err := parseJSONObject(e, e.raw, &d.o, "", d.pairNamed); err != nil {
+	// The fields are collected in a reused scratch slice and copied once,
+	// at their final count, into the event: one allocation of the right
+	// size, without counting keys beforehand.
+	sp := fieldScratch.Get().(*[]Field)
+	e.fields = (*sp)[:0]
+	err := parseJSONObject(e, e.raw, &d.o, "", d.pairNamed)
+	if err == nil {
+		normaliseJSON(e, d.kind)
+	}
+	scratch := e.fields
+	if err == nil {
+		e.fields = nil
+		if len(scratch) > 0 {
+			e.fields = slices.Clone(scratch)
+		}
+	}
+	// Cleared so the pool holds no strings of this event; a scratch grown
+	// by a very large event is dropped.
+	clear(scratch)
+	if cap(scratch) <= maxScratchFields {
+		*sp = scratch[:0]
+		fieldScratch.Put(sp)
+	}
+	if err != nil {
 		return Event{}, err
 	}
-	normaliseJSON(e, d.kind)
 	return e.finish(), nil
 }
 
-// keyEnd is how a JSON object key usually ends.
-var keyEnd = []byte(`":`)
+// fieldScratch holds *[]Field scratch slices for JSONDecoder.Decode.
+var fieldScratch = sync.Pool{New: func() any {
+	s := make([]Field, 0, 256)
+	return &s
+}}
+
+// maxScratchFields bounds the scratch slices kept for reuse.
+const maxScratchFields = 4096
 
 // normaliseJSON recognises the layout of a flattened JSON event (within
 // what kind allows) and adds the common fields.

@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"encoding/binary"
 	"iter"
 	"strconv"
 	"strings"
@@ -298,16 +299,29 @@ func (e *Event) find(name string) int {
 	}
 }
 
-// hashName is 32-bit FNV-1a: short names, no seed needed (the table is
-// per event and an attacker gains nothing from collisions beyond what the
-// field limit already allows).
+// hashName hashes a field name eight bytes at a time (one multiply per
+// word instead of one per byte as FNV-1a): names are short, no seed is
+// needed (the table is per event and an attacker gains nothing from
+// collisions beyond what the field limit already allows). Every byte
+// counts, and the high half of the product, which depends on all of them,
+// is what the table's mask reads.
 func hashName(s string) uint32 {
-	h := uint32(2166136261)
-	for i := 0; i < len(s); i++ {
-		h ^= uint32(s[i])
-		h *= 16777619
+	const k = 0xbf58476d1ce4e5b9
+	h := uint64(len(s)) * 0x9e3779b97f4a7c15
+	if len(s) < 8 {
+		var w uint64
+		for i := 0; i < len(s); i++ {
+			w |= uint64(s[i]) << (8 * i)
+		}
+		h = (h ^ w) * k
+		return uint32((h ^ h>>29) >> 32)
 	}
-	return h
+	// Whole words, then the last eight bytes (overlapping the words read).
+	for i := 0; i+8 <= len(s); i += 8 {
+		h = (h ^ binary.LittleEndian.Uint64([]byte(s[i:i+8]))) * k
+	}
+	h = (h ^ binary.LittleEndian.Uint64([]byte(s[len(s)-8:]))) * k
+	return uint32((h ^ h>>29) >> 32)
 }
 
 // reindex builds a fresh index when the event is large enough to need one,
