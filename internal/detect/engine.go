@@ -287,6 +287,60 @@ func (s sigmaEvent) Values(yield func(sigma.Value) bool) {
 	}
 }
 
+// AppendTexts implements [sigma.TextEvent]: the keyword prefilter gets
+// the values' texts without a sigma.Value (and a list copy) per field.
+func (s sigmaEvent) AppendTexts(dst []byte) []byte {
+	for _, f := range s.ev.Fields() {
+		dst = appendSigmaText(dst, f.Value)
+	}
+	return dst
+}
+
+// appendSigmaText appends what sigma.AppendText writes for sigmaValue(v),
+// and a NUL, for a scalar and for each element of a list.
+func appendSigmaText(dst []byte, v decode.Value) []byte {
+	switch v.Kind() {
+	case decode.KindString, decode.KindBool:
+		dst = append(dst, v.Text()...)
+	case decode.KindNumber:
+		if t := v.Text(); plainInteger(t) {
+			dst = append(dst, t...)
+		} else {
+			dst = sigma.AppendText(dst, sigmaValue(v))
+		}
+	case decode.KindList:
+		for _, x := range v.List() {
+			dst = appendSigmaText(dst, x)
+		}
+		return dst
+	default:
+		return dst
+	}
+	return append(dst, 0)
+}
+
+// plainInteger reports whether t is an integer that sigma.AppendText
+// writes back unchanged: at most 15 digits (exact as a float64), an
+// optional minus sign, no leading zero (and no "-0").
+func plainInteger(t string) bool {
+	d := t
+	if len(d) > 0 && d[0] == '-' {
+		d = d[1:]
+		if d == "0" {
+			return false
+		}
+	}
+	if len(d) == 0 || len(d) > 15 || (d[0] == '0' && len(d) > 1) {
+		return false
+	}
+	for i := 0; i < len(d); i++ {
+		if d[i] < '0' || d[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 func sigmaValue(v decode.Value) sigma.Value {
 	switch v.Kind() {
 	case decode.KindString:

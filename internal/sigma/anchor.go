@@ -1,6 +1,9 @@
 package sigma
 
-import "strings"
+import (
+	"encoding/binary"
+	"strings"
+)
 
 // anchorScan finds a small set of folded literals in a long text without
 // walking the text byte by byte: each literal is anchored on one of its
@@ -24,6 +27,8 @@ type anchorScan struct {
 	// literals anchored on it, for the scan of folded (non-ASCII) text.
 	foldedBytes []byte
 	foldedLits  [][]anchorLit
+	foldedNext  []*byteSet
+	foldedPrev  []*byteSet // as foldedNext, for the byte before
 	// ascii is set when every literal is ASCII: then non-ASCII text can be
 	// scanned unfolded too, unless it holds a rune that folds to ASCII.
 	ascii bool
@@ -65,29 +70,24 @@ const maxAnchorBytes = 12
 const byteRank = " e\\s\"at0rocnid:lm2w13-b,u4p5gfy.8967\r\n\thvk+x|qj}{z=_@)(/%;[]$<>'#!?&`^*~"
 
 // byteCost is the relative cost of anchoring on b: how many candidate
-// positions it is expected to produce, weighed up for a letter, whose
-// upper case costs a second pass over the text. Candidates are cheap (the
-// next byte rejects most of them), passes are not.
+// positions it is expected to produce. The keyword scan reads text whose
+// ASCII letters are lower-cased (see lowerASCII), so a letter costs one
+// pass like any other byte.
 func byteCost(b byte) int {
 	lower := b
 	if 'A' <= b && b <= 'Z' {
 		lower = b + 'a' - 'A'
 	}
-	i := strings.IndexByte(byteRank, lower)
-	cost := 1
-	if i >= 0 {
-		cost = 2 * (len(byteRank) - i)
+	if i := strings.IndexByte(byteRank, lower); i >= 0 {
+		return 2 * (len(byteRank) - i)
 	}
-	if 'a' <= lower && lower <= 'z' {
-		cost *= 3
-	}
-	return cost
+	return 1
 }
 
 // newAnchorScan anchors each literal (folded, as the prefilter keeps them)
 // on its cheapest byte, preferring bytes already chosen for other literals
-// when they cost at most twice as much. It returns nil when the literals
-// need more than maxAnchorBytes passes or one is empty.
+// when they cost at most twice as much. It returns nil when the scan of
+// folded text needs more than maxAnchorBytes passes or a literal is empty.
 func newAnchorScan(pats []string) *anchorScan {
 	chosen := map[byte]bool{}
 	offs := make([]int, len(pats))
@@ -96,7 +96,7 @@ func newAnchorScan(pats []string) *anchorScan {
 			return nil
 		}
 		best := 0
-		for k := 1; k < len(p); k++ {
+		for k := 1; k < anchorEnd(p); k++ {
 			if byteCost(p[k]) < byteCost(p[best]) {
 				best = k
 			}
@@ -108,7 +108,7 @@ func newAnchorScan(pats []string) *anchorScan {
 		chosen[p[offs[i]]] = true
 	}
 	for i, p := range pats {
-		for k := 0; k < len(p); k++ {
+		for k := 0; k < anchorEnd(p); k++ {
 			if k != offs[i] && chosen[p[k]] && byteCost(p[k]) <= 2*byteCost(p[offs[i]]) {
 				offs[i] = k
 				break
@@ -137,10 +137,43 @@ func newAnchorScan(pats []string) *anchorScan {
 			add(&a.bytes, &a.lits, b-('a'-'A'), l)
 		}
 	}
-	if len(a.bytes) > maxAnchorBytes {
+	if len(a.foldedBytes) > maxAnchorBytes {
 		return nil
 	}
-	for _, lits := range a.lits {
+	a.next = nextSets(a.lits)
+	a.foldedNext = nextSets(a.foldedLits)
+	a.foldedPrev = prevSets(a.foldedLits)
+	return a
+}
+
+// anchorEnd bounds the offsets a literal may be anchored at: not its last
+// byte when it has two or more, so that the byte after an anchor can
+// reject candidates (see next).
+func anchorEnd(p string) int { return max(len(p)-1, 1) }
+
+// prevSets returns, per anchor byte, the set of bytes that precede it in
+// its literals (nil when a literal starts with its anchor).
+func prevSets(all [][]anchorLit) []*byteSet {
+	var out []*byteSet
+	for _, lits := range all {
+		set := &byteSet{}
+		for _, l := range lits {
+			if l.off == 0 {
+				set = nil
+				break
+			}
+			set.add(l.lit[l.off-1])
+		}
+		out = append(out, set)
+	}
+	return out
+}
+
+// nextSets returns, per anchor byte, the set of bytes that follow it in
+// its literals (nil when a literal ends with its anchor).
+func nextSets(all [][]anchorLit) []*byteSet {
+	var out []*byteSet
+	for _, lits := range all {
 		set := &byteSet{}
 		for _, l := range lits {
 			if l.off+1 >= len(l.lit) {
@@ -149,9 +182,9 @@ func newAnchorScan(pats []string) *anchorScan {
 			}
 			set.add(l.lit[l.off+1])
 		}
-		a.next = append(a.next, set)
+		out = append(out, set)
 	}
-	return a
+	return out
 }
 
 // byteSet is a set of bytes.
@@ -196,25 +229,70 @@ func (a *anchorScan) scanASCII(text string, hit func(pat int32)) {
 	}
 }
 
-// scanFolded reports every literal occurring in folded text.
+// scanFolded reports every literal occurring in folded text. It also
+// serves text whose ASCII letters are lower-cased (lowerASCII) when the
+// text is ASCII, or when a.ascii and the text is asciiFoldable: the
+// literals then compare with it as with its folded form.
 func (a *anchorScan) scanFolded(text string, hit func(pat int32)) {
 	for j, b := range a.foldedBytes {
-		lits := a.foldedLits[j]
+		lits, next, prev := a.foldedLits[j], a.foldedNext[j], a.foldedPrev[j]
 		for from := 0; ; {
 			i := strings.IndexByte(text[from:], b)
 			if i < 0 {
 				break
 			}
 			i += from
+			from = i + 1
+			if next != nil && (from >= len(text) || !next.has(text[from])) {
+				continue
+			}
+			if prev != nil && (i == 0 || !prev.has(text[i-1])) {
+				continue
+			}
 			for _, l := range lits {
 				s := i - l.off
 				if s >= 0 && s+len(l.lit) <= len(text) && text[s:s+len(l.lit)] == l.lit {
 					hit(l.pat)
 				}
 			}
-			from = i + 1
 		}
 	}
+}
+
+// lowerASCII lower-cases the ASCII letters of b in place, eight bytes at a
+// time where they are all ASCII, and reports whether b is all ASCII.
+func lowerASCII(b []byte) (ascii bool) {
+	const (
+		ones = 0x0101010101010101
+		high = 0x8080808080808080
+	)
+	var nonASCII uint64
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		if w&high != 0 {
+			nonASCII = high
+			for k := i; k < i+8; k++ {
+				if c := b[k]; 'A' <= c && c <= 'Z' {
+					b[k] = c + 'a' - 'A'
+				}
+			}
+			continue
+		}
+		// Per byte (all below 0x80, so no carry crosses bytes): the high
+		// bit of w+(0x80-'A') is set from 'A' up, that of w+(0x80-'Z'-1)
+		// from 'Z'+1 up; upper case is the first without the second.
+		upper := (w + (0x80-'A')*ones) &^ (w + (0x80-'Z'-1)*ones) & high
+		binary.LittleEndian.PutUint64(b[i:], w|upper>>2)
+	}
+	for ; i < len(b); i++ {
+		c := b[i]
+		nonASCII |= uint64(c)
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return nonASCII < 0x80
 }
 
 // equalFoldASCII reports whether ASCII text t, lower-cased, equals lit.

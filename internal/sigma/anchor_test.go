@@ -35,14 +35,52 @@ func naiveHits(pats []string, text string) []int32 {
 // foldable as ASCII, folded otherwise. The folded scan must agree too.
 func anchorHits(t *testing.T, a *anchorScan, text string) []int32 {
 	folded := hitsOf(a.scanFolded, fold(text))
+	lowered := []byte(text)
+	ascii := lowerASCII(lowered)
+	if ascii != isASCII(text) {
+		t.Errorf("%q: lowerASCII says ASCII %v", text, ascii)
+	}
 	if isASCII(text) || (a.ascii && asciiFoldable(text)) {
 		raw := hitsOf(a.scanASCII, text)
 		if !slices.Equal(raw, folded) {
 			t.Errorf("%q: unfolded scan %v, folded scan %v", text, raw, folded)
 		}
+		// The matcher's way: ASCII letters lower-cased, scanned as folded.
+		if low := hitsOf(a.scanFolded, string(lowered)); !slices.Equal(low, folded) {
+			t.Errorf("%q: lower-cased scan %v, folded scan %v", text, low, folded)
+		}
 		return raw
 	}
+	if fl := fold(string(lowered)); fl != fold(text) {
+		t.Errorf("%q: folding the lower-cased text gives %q, not %q", text, fl, fold(text))
+	}
 	return folded
+}
+
+// TestLowerASCII compares the word-at-a-time lower-casing with a byte loop
+// on every byte value at every position of a word.
+func TestLowerASCII(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		for pos := 0; pos < 19; pos++ {
+			b := []byte("Ab\\Z@[`z{ \x01MiXeD:CaSe")
+			if pos < len(b) {
+				b[pos] = byte(c)
+			}
+			want := []byte(string(b))
+			wantASCII := true
+			for i, x := range want {
+				if x >= 0x80 {
+					wantASCII = false
+				}
+				if 'A' <= x && x <= 'Z' {
+					want[i] = x + 'a' - 'A'
+				}
+			}
+			if ascii := lowerASCII(b); string(b) != string(want) || ascii != wantASCII {
+				t.Fatalf("byte %#x at %d: %q (ASCII %v), want %q (%v)", c, pos, b, ascii, want, wantASCII)
+			}
+		}
+	}
 }
 
 // TestAnchorScanAgreesWithAutomaton checks the anchored scan reports
@@ -58,7 +96,7 @@ func TestAnchorScanAgreesWithAutomaton(t *testing.T) {
 	if a == nil {
 		t.Fatal("no anchored scan for the mimikatz keywords")
 	}
-	t.Logf("mimikatz keywords: %d passes over %q", len(a.bytes), a.bytes)
+	t.Logf("mimikatz keywords: %d passes over %q (lower-cased text)", len(a.foldedBytes), a.foldedBytes)
 	texts := []string{
 		"", "x", "privilege::debug", "PRIVILEGE::DEBUG sekurlsa::logonpasswords",
 		`C:\Windows\System32\mimilib.dll`, `c:\temp\MIMILIB.DLL`, "kerberos::golden /user:x",

@@ -51,6 +51,22 @@ type Event interface {
 	Values(yield func(Value) bool)
 }
 
+// TextEvent is an [Event] that can also write the texts of all its values
+// itself, which spares the keyword prefilter a [Value] per field. The
+// result must be exactly what [AppendText] writes, followed by a NUL byte,
+// for each scalar that Values yields and each element of the lists it
+// yields, in any order, nulls left out.
+type TextEvent interface {
+	Event
+	AppendTexts(dst []byte) []byte
+}
+
+// AppendText appends the text of a scalar value as the keyword prefilter
+// and string modifiers read it: strings as they are, integral numbers
+// without a fraction, other numbers in the shortest form, true or false.
+// Null and lists append nothing.
+func AppendText(dst []byte, v Value) []byte { return appendText(dst, v) }
+
 // MapEvent adapts a decoded JSON object (encoding/json into map[string]any)
 // to [Event]. Each lookup converts one value with [ValueOf]; a pipeline
 // that keeps its own event type should implement Event directly instead.

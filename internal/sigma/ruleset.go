@@ -399,14 +399,19 @@ func (m *Matcher) matchBucket(b *bucket, dst []*Rule) []*Rule {
 // concatenating the folded values (it ends any broken UTF-8 sequence).
 func (m *Matcher) scanKeywords() {
 	m.hay = m.hay[:0]
-	m.ctx.ev.Values(m.hayFn)
+	if te, ok := m.ctx.ev.(TextEvent); ok {
+		m.hay = te.AppendTexts(m.hay)
+	} else {
+		m.ctx.ev.Values(m.hayFn)
+	}
 	if len(m.hay) == 0 {
 		return
 	}
+	ascii := lowerASCII(m.hay)
 	hay := unsafe.String(&m.hay[0], len(m.hay)) // valid until the next event
 	a := m.scan.anchors
-	if a != nil && (isASCII(hay) || (a.ascii && asciiFoldable(hay))) {
-		a.scanASCII(hay, m.hitFn)
+	if a != nil && (ascii || (a.ascii && asciiFoldable(hay))) {
+		a.scanFolded(hay, m.hitFn)
 		return
 	}
 	if a == nil && m.scan.ac.scanASCII(hay, m.hitFn) {
