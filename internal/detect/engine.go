@@ -289,12 +289,29 @@ func (s sigmaEvent) Values(yield func(sigma.Value) bool) {
 
 // AppendTexts implements [sigma.TextEvent]: the keyword prefilter gets
 // the values' texts without a sigma.Value (and a list copy) per field.
+// Long texts are written once: decoders copy fields into their common
+// names (Message into message, CommandLine into process.command_line),
+// and scanning the same text twice finds nothing new.
 func (s sigmaEvent) AppendTexts(dst []byte) []byte {
+	var seen [16]string
+	n := 0
 	for _, f := range s.ev.Fields() {
+		if t := f.Value.Text(); len(t) >= minDedupText && f.Value.Kind() == decode.KindString {
+			if slices.Contains(seen[:n], t) {
+				continue
+			}
+			if n < len(seen) {
+				seen[n] = t
+				n++
+			}
+		}
 		dst = appendSigmaText(dst, f.Value)
 	}
 	return dst
 }
+
+// minDedupText is the length from which AppendTexts writes a text once.
+const minDedupText = 24
 
 // appendSigmaText appends what sigma.AppendText writes for sigmaValue(v),
 // and a NUL, for a scalar and for each element of a list.

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"io"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"bulwark/internal/detect/decode"
@@ -44,9 +45,22 @@ func checkTexts(t *testing.T, d decode.Decoder, line []byte, must bool) {
 		return
 	}
 	se := sigmaEvent{&ev}
-	if got, want := se.AppendTexts(nil), referenceTexts(se); !bytes.Equal(got, want) {
+	if got, want := textSet(se.AppendTexts(nil)), textSet(referenceTexts(se)); !slices.Equal(got, want) {
 		t.Fatalf("%s:\nAppendTexts %q\nValues      %q", line, got, want)
 	}
+}
+
+// textSet returns the distinct NUL-terminated texts of b, sorted.
+func textSet(b []byte) []string {
+	if len(b) > 0 && b[len(b)-1] != 0 {
+		return []string{"missing final NUL"}
+	}
+	var out []string
+	for _, t := range bytes.Split(b, []byte{0}) {
+		out = append(out, string(t))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // TestAppendTextsMatchesValues checks the keyword prefilter's shortcut

@@ -53,9 +53,9 @@ type Event interface {
 
 // TextEvent is an [Event] that can also write the texts of all its values
 // itself, which spares the keyword prefilter a [Value] per field. The
-// result must be exactly what [AppendText] writes, followed by a NUL byte,
-// for each scalar that Values yields and each element of the lists it
-// yields, in any order, nulls left out.
+// result must hold what [AppendText] writes, followed by a NUL byte, for
+// each scalar that Values yields and each element of the lists it yields,
+// nulls left out, in any order; a text written once need not be repeated.
 type TextEvent interface {
 	Event
 	AppendTexts(dst []byte) []byte
