@@ -128,15 +128,15 @@ func bareEVTX(e *Event) {
 			rest := name[len(data):]
 			if rest == "Data" || rest == "Data.#text" {
 				rest = "Data"
-			} else if strings.ContainsAny(rest, ".#@") {
-				continue // attributes and odd nesting; the full name stays
+			} else if rest == "" || strings.ContainsAny(rest, ".#@") {
+				continue // attributes, odd nesting, an empty key; the full name stays
 			}
 			e.keepAbsent(rest, v)
 		case strings.HasPrefix(name, user):
 			// UserData holds one element named after the event; its
 			// children are what Sigma calls the fields.
 			rest := name[len(user):]
-			if j := strings.LastIndexByte(rest, '.'); j >= 0 && !strings.ContainsAny(rest[j+1:], "#@") {
+			if j := strings.LastIndexByte(rest, '.'); j >= 0 && j+1 < len(rest) && !strings.ContainsAny(rest[j+1:], "#@") {
 				e.keepAbsent(rest[j+1:], v)
 			}
 		}
@@ -171,7 +171,7 @@ func bareWinlogbeat(e *Event) {
 		default:
 			continue
 		}
-		if !strings.ContainsAny(rest, ".#@") {
+		if rest != "" && !strings.ContainsAny(rest, ".#@") {
 			e.keepAbsent(rest, e.fields[i].Value)
 		}
 	}
