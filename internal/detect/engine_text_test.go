@@ -7,6 +7,7 @@ import (
 	"io"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"bulwark/internal/detect/decode"
@@ -111,4 +112,18 @@ func TestAppendTextsMatchesValues(t *testing.T) {
 	if lines < 10000 {
 		t.Fatalf("only %d OTRF lines read", lines)
 	}
+}
+
+// FuzzAppendTexts checks the keyword prefilter's shortcut on any JSON
+// event: the same texts as the sigma.Values.
+func FuzzAppendTexts(f *testing.F) {
+	f.Add(`{"a":1.50,"b":[1,"x",null,true],"c":"` + strings.Repeat("long text ", 4) + `","d":"` + strings.Repeat("long text ", 4) + `"}`)
+	f.Add(`{"EventID":"4688","Channel":"Security","NewProcessName":"C:\\Windows\\cmd.exe","Message":"` + strings.Repeat("m", 40) + `"}`)
+	f.Add(`{"n":-0,"m":1e400,"o":123456789012345678}`)
+	auto := decode.NewAutoDecoder(decode.Options{})
+	win := decode.NewWindowsDecoder(decode.Options{})
+	f.Fuzz(func(t *testing.T, in string) {
+		checkTexts(t, auto, []byte(in), false)
+		checkTexts(t, win, []byte(in), false)
+	})
 }
