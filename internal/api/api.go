@@ -269,10 +269,13 @@ func paging(r *http.Request) (limit, offset int, err error) {
 	return limit, offset, nil
 }
 
-func pathID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+func pathID(r *http.Request) (int64, error) { return pathInt(r, "id") }
+
+// pathInt reads a positive id from the path parameter name.
+func pathInt(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, errs.Field("id", "must be a positive whole number")
+		return 0, errs.Field(name, "must be a positive whole number")
 	}
 	return id, nil
 }

@@ -75,18 +75,18 @@ func (h *Handler) detectRoutes() []Route {
 	return []Route{
 		{Method: "GET", Path: "/api/v1/sources", Summary: "Sensor sources the caller sees, with counters and silence flags", Tag: tag, Query: []Param{{"agency_id", "integer", "one agency (coordinators)"}}, Response: []detect.Source{}, fn: h.listSources},
 		{Method: "POST", Path: "/api/v1/sources", Summary: "Register a sensor; the ingest token is in the answer, once", Tag: tag, Body: detect.SourceInput{}, Response: detect.CreatedSource{}, Status: 201, fn: h.createSource},
-		{Method: "GET", Path: "/api/v1/sources/{id}", Summary: "One source", Tag: tag, Response: detect.Source{}, fn: h.getSource},
+		{Method: "GET", Path: "/api/v1/sources/{id}", Summary: "One source", Tag: tag, Response: detect.Source{}, fn: byID(h.detect.GetSource)},
 		{Method: "PUT", Path: "/api/v1/sources/{id}", Summary: "Edit a source", Tag: tag, Body: detect.SourceInput{}, Response: detect.Source{}, fn: h.updateSource},
-		{Method: "POST", Path: "/api/v1/sources/{id}/token", Summary: "Replace a source's token (the old one stops working)", Tag: tag, Response: detect.CreatedSource{}, fn: h.rotateSourceToken},
+		{Method: "POST", Path: "/api/v1/sources/{id}/token", Summary: "Replace a source's token (the old one stops working)", Tag: tag, Response: detect.CreatedSource{}, fn: byID(h.detect.RotateToken)},
 		{Method: "PUT", Path: "/api/v1/sources/{id}/disabled", Summary: "Stop or resume accepting a source's events", Tag: tag, Body: sourceDisabledJSON{}, Status: 204, fn: h.disableSource},
 		{Method: "POST", Path: "/api/v1/events", Summary: "Send events: NDJSON (or the source's line format), optionally Content-Encoding: gzip, authenticated by the source token (Authorization: Bearer <source token>). Answers after the batch is matched and its alerts stored; 429 with Retry-After when overloaded", Tag: tag, Public: true, Response: detect.IngestResult{}, fn: h.ingestEvents},
 		{Method: "GET", Path: "/api/v1/rules", Summary: "Stored Sigma rules, and the rules that do not load", Tag: tag, Query: append([]Param{{"q", "string", "in the title, id or author"}}, pageParams...), Response: rulesPage{}, fn: h.listRules},
 		{Method: "POST", Path: "/api/v1/rules", Summary: "Upload Sigma rules: one YAML file (Content-Type: application/yaml, ?name=) or a folder as JSON {files:[{name,content}]}", Tag: tag, Query: []Param{{"name", "string", "file name of a YAML body"}}, Body: ruleUploadJSON{}, Response: detect.UploadResult{}, fn: h.uploadRules},
-		{Method: "GET", Path: "/api/v1/rules/{id}", Summary: "One stored rule with its YAML", Tag: tag, Response: detect.StoredRule{}, fn: h.getRule},
+		{Method: "GET", Path: "/api/v1/rules/{id}", Summary: "One stored rule with its YAML", Tag: tag, Response: detect.StoredRule{}, fn: byID(h.detect.GetRule)},
 		{Method: "PUT", Path: "/api/v1/rules/{id}/enabled", Summary: "Enable or disable a rule", Tag: tag, Body: ruleEnabledJSON{}, Status: 204, fn: h.enableRule},
 		{Method: "POST", Path: "/api/v1/rules/test", Summary: "Test a rule against one pasted event (nothing is stored)", Tag: tag, Body: ruleTestJSON{}, Response: detect.RuleTest{}, fn: h.testRule},
 		{Method: "GET", Path: "/api/v1/alerts", Summary: "Alerts the caller sees, latest activity first", Tag: tag, Query: append(append([]Param{}, alertListParams...), pageParams...), Response: Page[detect.Alert]{}, fn: h.listAlerts},
-		{Method: "GET", Path: "/api/v1/alerts/{id}", Summary: "One alert with its samples and observables", Tag: tag, Response: detect.Alert{}, fn: h.getAlert},
+		{Method: "GET", Path: "/api/v1/alerts/{id}", Summary: "One alert with its samples and observables", Tag: tag, Response: detect.Alert{}, fn: byID(h.detect.GetAlert)},
 		{Method: "PUT", Path: "/api/v1/alerts/{id}/status", Summary: "Acknowledge, dismiss (reason required) or reopen an alert", Tag: tag, Body: alertStatusJSON{}, Response: detect.Alert{}, fn: h.setAlertStatus},
 		{Method: "POST", Path: "/api/v1/alerts/promote", Summary: "Promote alerts to a new or existing incident with their observables", Tag: tag, Body: detect.PromoteInput{}, Response: incident.Incident{}, fn: h.promoteAlerts},
 	}
@@ -119,18 +119,6 @@ func (h *Handler) createSource(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusCreated, src)
 }
 
-func (h *Handler) getSource(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	src, err := h.detect.GetSource(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, src)
-}
-
 func (h *Handler) updateSource(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
@@ -141,18 +129,6 @@ func (h *Handler) updateSource(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	src, err := h.detect.UpdateSource(r.Context(), id, in)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, src)
-}
-
-func (h *Handler) rotateSourceToken(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	src, err := h.detect.RotateToken(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -263,18 +239,6 @@ func (h *Handler) uploadRules(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, res)
 }
 
-func (h *Handler) getRule(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	rule, err := h.detect.GetRule(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, rule)
-}
-
 func (h *Handler) enableRule(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
@@ -341,18 +305,6 @@ func (h *Handler) listAlerts(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, Page[detect.Alert]{Items: nonNil(list), Total: total, Limit: limit, Offset: offset})
-}
-
-func (h *Handler) getAlert(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	a, err := h.detect.GetAlert(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, a)
 }
 
 func (h *Handler) setAlertStatus(w http.ResponseWriter, r *http.Request) error {

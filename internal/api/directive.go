@@ -39,8 +39,8 @@ func (h *Handler) directiveRoutes() []Route {
 		{Method: "GET", Path: "/api/v1/directives/asked", Summary: "What is asked of the caller's agency: its open directives as lead or coordinating agency", Tag: tag, Response: []directive.Directive{}, fn: h.askedOf},
 		{Method: "GET", Path: "/api/v1/directives/{id}", Summary: "A directive with its tasks, computed status and history", Tag: tag, Response: directiveJSON{}, fn: h.getDirective},
 		{Method: "PUT", Path: "/api/v1/directives/{id}", Summary: "Change a directive (its issuer or a coordinator)", Tag: tag, Body: directive.Edit{}, Response: directive.Directive{}, fn: h.updateDirective},
-		{Method: "POST", Path: "/api/v1/directives/{id}/acknowledge", Summary: "Acknowledge receipt (an assigned agency)", Tag: tag, Response: directive.Directive{}, fn: h.acknowledgeDirective},
-		{Method: "GET", Path: "/api/v1/directives/{id}/progress", Summary: "History and progress notes (restricted notes of other agencies left out)", Tag: tag, Response: []directive.Update{}, fn: h.directiveProgress},
+		{Method: "POST", Path: "/api/v1/directives/{id}/acknowledge", Summary: "Acknowledge receipt (an assigned agency)", Tag: tag, Response: directive.Directive{}, fn: byID(h.directives.Acknowledge)},
+		{Method: "GET", Path: "/api/v1/directives/{id}/progress", Summary: "History and progress notes (restricted notes of other agencies left out)", Tag: tag, Response: []directive.Update{}, fn: byID(h.directives.Updates)},
 		{Method: "POST", Path: "/api/v1/directives/{id}/progress", Summary: "Post a progress note (an assigned agency)", Tag: tag, Body: reportJSON{}, Response: directive.Update{}, Status: 201, fn: h.postProgress},
 		{Method: "POST", Path: "/api/v1/directives/{id}/done", Summary: "Mark the current task done with its result (the lead agency)", Tag: tag, Body: reportJSON{}, Response: directive.Directive{}, fn: h.completeDirective},
 		{Method: "POST", Path: "/api/v1/directives/{id}/accept", Summary: "Accept a done task (issuer or coordinator)", Tag: tag, Body: taskJSON{}, Response: directive.Directive{}, fn: h.acceptDirective},
@@ -275,30 +275,6 @@ func (h *Handler) updateDirective(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	return writeJSON(w, http.StatusOK, d)
-}
-
-func (h *Handler) acknowledgeDirective(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	d, err := h.directives.Acknowledge(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, d)
-}
-
-func (h *Handler) directiveProgress(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	ups, err := h.directives.Updates(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, ups)
 }
 
 func (h *Handler) postProgress(w http.ResponseWriter, r *http.Request) error {

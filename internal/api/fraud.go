@@ -64,18 +64,18 @@ func (h *Handler) fraudRoutes() []Route {
 		{Method: "GET", Path: "/api/v1/fraud/reports", Summary: "List fraud reports (police verifiers; no reporter contacts)", Tag: tag, Query: append([]Param{{"channel", "string", "channel"}, {"scam_type", "string", "scam type"}, {"source", "string", "public, staff or import"}}, pageParams...), Response: Page[fraud.Report]{}, fn: h.listFraudReports},
 		{Method: "POST", Path: "/api/v1/fraud/reports", Summary: "File a report on a victim's behalf (analysts)", Tag: tag, Body: fraud.ReportInput{}, Response: fraud.Receipt{}, Status: 201, fn: h.fileFraudReport},
 		{Method: "POST", Path: "/api/v1/fraud/reports/import", Summary: "Import reports from CSV as the request body (header kind,value[,bank,account_name,channel,scam_type,occurred_on,amount,narrative]; read row by row, up to 50 MB by default); per-row result", Tag: tag, Response: fraud.ImportResult{}, fn: h.importFraudReports},
-		{Method: "GET", Path: "/api/v1/fraud/reports/{id}", Summary: "Get a report with its subjects and evidence", Tag: tag, Response: fraud.Report{}, fn: h.getFraudReport},
-		{Method: "GET", Path: "/api/v1/fraud/reports/{id}/reporter", Summary: "The reporter's contact (police analysts only; every view is audited)", Tag: tag, Response: fraud.Contact{}, fn: h.fraudReporter},
+		{Method: "GET", Path: "/api/v1/fraud/reports/{id}", Summary: "Get a report with its subjects and evidence", Tag: tag, Response: fraud.Report{}, fn: byID(h.fraud.GetReport)},
+		{Method: "GET", Path: "/api/v1/fraud/reports/{id}/reporter", Summary: "The reporter's contact (police analysts only; every view is audited)", Tag: tag, Response: fraud.Contact{}, fn: byID(h.fraud.ReporterContact)},
 		{Method: "POST", Path: "/api/v1/fraud/reports/{id}/evidence", Summary: "Add an evidence file to a report (staff who may read it; image, audio or PDF as the raw body, at most 5 MB)", Tag: tag, Query: []Param{{"filename", "string", "the file's name, for display"}}, Response: fraud.Evidence{}, Status: 201, fn: h.addFraudEvidence},
 		{Method: "GET", Path: "/api/v1/fraud/evidence/{id}", Summary: "Download an evidence file (police verifiers)", Tag: tag, fn: h.fraudEvidence},
 
 		{Method: "GET", Path: "/api/v1/fraud/subjects", Summary: "List subjects (deduplicated identifiers) with counts", Tag: tag, Query: subjectParams, Response: Page[fraud.Subject]{}, fn: h.listFraudSubjects},
-		{Method: "GET", Path: "/api/v1/fraud/subjects/{id}", Summary: "A subject with its reports side by side, history, referrals and hand-offs", Tag: tag, Response: fraud.SubjectDetail{}, fn: h.getFraudSubject},
+		{Method: "GET", Path: "/api/v1/fraud/subjects/{id}", Summary: "A subject with its reports side by side, history, referrals and hand-offs", Tag: tag, Response: fraud.SubjectDetail{}, fn: byID(h.fraud.GetSubject)},
 		{Method: "POST", Path: "/api/v1/fraud/subjects/{id}/decision", Summary: "Confirm or reject a subject with a reason; confirmation refers phones and accounts and hands domains to intel", Tag: tag, Body: fraudDecisionJSON{}, Response: fraud.Subject{}, fn: h.decideFraudSubject},
 		{Method: "PUT", Path: "/api/v1/fraud/subjects/{id}/links", Summary: "Link a subject to an incident and/or a criminal case number", Tag: tag, Body: fraudLinkJSON{}, Response: fraud.Subject{}, fn: h.linkFraudSubject},
 
 		{Method: "GET", Path: "/api/v1/fraud/referrals", Summary: "Referrals to telecoms and banks (liaisons: their own only)", Tag: tag, Query: append([]Param{{"open", "boolean", "unanswered only"}, {"overdue", "boolean", "unanswered and past due only"}, {"partner", "string", "partner code"}}, pageParams...), Response: Page[fraud.Referral]{}, fn: h.listFraudReferrals},
-		{Method: "GET", Path: "/api/v1/fraud/referrals/{id}", Summary: "Get a referral", Tag: tag, Response: fraud.Referral{}, fn: h.getFraudReferral},
+		{Method: "GET", Path: "/api/v1/fraud/referrals/{id}", Summary: "Get a referral", Tag: tag, Response: fraud.Referral{}, fn: byID(h.fraud.GetReferral)},
 		{Method: "POST", Path: "/api/v1/fraud/referrals/{id}/answer", Summary: "Answer a referral with an outcome and a date (the partner's liaison)", Tag: tag, Body: fraud.Answer{}, Response: fraud.Referral{}, fn: h.answerFraudReferral},
 		{Method: "GET", Path: "/api/v1/fraud/blocklists/{kind}", Summary: "Blocklist of confirmed subjects: rpz, domains, phones or accounts (partner tokens; ETag and If-Modified-Since)", Tag: tag, fn: h.fraudBlocklist},
 		{Method: "GET", Path: "/api/v1/fraud/figures", Summary: "Fraud figures of a period (no personal data)", Tag: tag, Query: []Param{{"from", "string", "from date YYYY-MM-DD, province time (default 30 days ago)"}, {"to", "string", "until date YYYY-MM-DD, inclusive (default today)"}}, Response: fraud.Figures{}, fn: h.fraudFigures},
@@ -232,30 +232,6 @@ func (h *Handler) importFraudReports(w http.ResponseWriter, r *http.Request) err
 	return nil
 }
 
-func (h *Handler) getFraudReport(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	rep, err := h.fraud.GetReport(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, rep)
-}
-
-func (h *Handler) fraudReporter(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	c, err := h.fraud.ReporterContact(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, c)
-}
-
 func (h *Handler) addFraudEvidence(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
@@ -306,18 +282,6 @@ func (h *Handler) listFraudSubjects(w http.ResponseWriter, r *http.Request) erro
 	return writeJSON(w, http.StatusOK, Page[fraud.Subject]{Items: nonNil(list), Total: total, Limit: limit, Offset: offset})
 }
 
-func (h *Handler) getFraudSubject(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	d, err := h.fraud.GetSubject(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, d)
-}
-
 func (h *Handler) decideFraudSubject(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
@@ -362,18 +326,6 @@ func (h *Handler) listFraudReferrals(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	return writeJSON(w, http.StatusOK, Page[fraud.Referral]{Items: nonNil(list), Total: total, Limit: limit, Offset: offset})
-}
-
-func (h *Handler) getFraudReferral(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	ref, err := h.fraud.GetReferral(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, ref)
 }
 
 func (h *Handler) answerFraudReferral(w http.ResponseWriter, r *http.Request) error {

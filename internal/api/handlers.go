@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -68,18 +69,6 @@ func (h *Handler) createAgency(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Set("Location", "/api/v1/agencies/"+strconv.FormatInt(a.ID, 10))
 	return writeJSON(w, http.StatusCreated, a)
-}
-
-func (h *Handler) getAgency(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	a, err := h.agencies.GetAgency(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, a)
 }
 
 func (h *Handler) updateAgency(w http.ResponseWriter, r *http.Request) error {
@@ -151,18 +140,6 @@ func (h *Handler) mergeAgency(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *Handler) agencyHistory(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	hist, err := h.agencies.AgencyHistory(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, nonNil(hist))
-}
-
 // --- subcommittee ---
 
 func (h *Handler) listBodies(w http.ResponseWriter, r *http.Request) error {
@@ -183,18 +160,6 @@ func (h *Handler) createBody(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, b)
-}
-
-func (h *Handler) getBody(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	b, err := h.agencies.GetBody(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, b)
 }
 
 func (h *Handler) composition(w http.ResponseWriter, r *http.Request) error {
@@ -237,18 +202,6 @@ func (h *Handler) appoint(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, m)
-}
-
-func (h *Handler) getMembership(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	m, err := h.agencies.GetMembership(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, m)
 }
 
 type endJSON struct {
@@ -295,18 +248,6 @@ func (h *Handler) createDecision(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, d)
-}
-
-func (h *Handler) getDecision(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	d, err := h.agencies.GetDecision(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, d)
 }
 
 // --- users ---
@@ -568,4 +509,28 @@ func (h *Handler) verifyAudit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, res)
+}
+
+// byID is the handler of a resource read (or a one-step action) on
+// /{id}: the path's id, one service call with it, its result as JSON.
+func byID[T any](call func(context.Context, int64) (T, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r)
+		if err != nil {
+			return err
+		}
+		v, err := call(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, v)
+	}
+}
+
+// listByID is byID for a list: an empty list is [], never null.
+func listByID[T any](call func(context.Context, int64) ([]T, error)) handlerFunc {
+	return byID(func(ctx context.Context, id int64) ([]T, error) {
+		list, err := call(ctx, id)
+		return nonNil(list), err
+	})
 }

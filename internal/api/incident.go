@@ -48,33 +48,33 @@ func (h *Handler) incidentRoutes() []Route {
 		{Method: "PUT", Path: "/api/v1/incidents/{id}", Summary: "Edit an incident's record", Tag: tag, Body: incident.Input{}, Response: incident.Incident{}, fn: h.updateIncident},
 		{Method: "POST", Path: "/api/v1/incidents/{id}/status", Summary: "Move an incident in its workflow (closing needs a closing report: 409 otherwise)", Tag: tag, Body: statusJSON{}, Response: incident.Incident{}, fn: h.transition},
 		{Method: "PUT", Path: "/api/v1/incidents/{id}/agencies", Summary: "Set the lead and participating agencies and named people", Tag: tag, Body: agenciesJSON{}, Response: incident.Incident{}, fn: h.setIncidentAgencies},
-		{Method: "GET", Path: "/api/v1/incidents/{id}/people", Summary: "People named on the incident (TLP:RED: only they see it)", Tag: tag, Response: []incident.Assignee{}, fn: h.namedPeople},
+		{Method: "GET", Path: "/api/v1/incidents/{id}/people", Summary: "People named on the incident (TLP:RED: only they see it)", Tag: tag, Response: []incident.Assignee{}, fn: listByID(h.incidents.NamedPeople)},
 		{Method: "POST", Path: "/api/v1/incidents/{id}/people", Summary: "Name a person on the incident by e-mail", Tag: tag, Body: personJSON{}, Status: 204, fn: h.namePerson},
 		{Method: "POST", Path: "/api/v1/incidents/{id}/merge", Summary: "Merge a duplicate into another incident", Tag: tag, Body: incidentMergeJSON{}, Response: incident.Incident{}, fn: h.mergeIncident},
-		{Method: "GET", Path: "/api/v1/incidents/{id}/links", Summary: "Related incidents", Tag: tag, Response: []incident.Link{}, fn: h.incidentLinks},
+		{Method: "GET", Path: "/api/v1/incidents/{id}/links", Summary: "Related incidents", Tag: tag, Response: []incident.Link{}, fn: listByID(h.incidents.Links)},
 		{Method: "POST", Path: "/api/v1/incidents/{id}/links", Summary: "Link a related incident", Tag: tag, Body: linkJSON{}, Status: 204, fn: h.linkIncident},
-		{Method: "GET", Path: "/api/v1/incidents/{id}/deadlines", Summary: "Deadlines of an incident and their state", Tag: tag, Response: []incident.Deadline{}, fn: h.incidentDeadlines},
-		{Method: "GET", Path: "/api/v1/incidents/{id}/journal", Summary: "The incident's timeline: comments, status changes, events", Tag: tag, Response: []incident.Entry{}, fn: h.incidentJournal},
+		{Method: "GET", Path: "/api/v1/incidents/{id}/deadlines", Summary: "Deadlines of an incident and their state", Tag: tag, Response: []incident.Deadline{}, fn: listByID(h.incidents.Deadlines)},
+		{Method: "GET", Path: "/api/v1/incidents/{id}/journal", Summary: "The incident's timeline: comments, status changes, events", Tag: tag, Response: []incident.Entry{}, fn: listByID(h.incidents.Journal)},
 		{Method: "POST", Path: "/api/v1/incidents/{id}/journal", Summary: "Add a comment (Markdown)", Tag: tag, Body: commentJSON{}, Response: incident.Entry{}, Status: 201, fn: h.addComment},
 		{Method: "PUT", Path: "/api/v1/incidents/{id}/journal/{jid}", Summary: "Edit one's own comment (the previous text is kept)", Tag: tag, Body: commentJSON{}, Response: incident.Entry{}, fn: h.editComment},
-		{Method: "GET", Path: "/api/v1/incidents/{id}/tasks", Summary: "Tasks of an incident", Tag: tag, Response: []incident.Task{}, fn: h.incidentTasks},
+		{Method: "GET", Path: "/api/v1/incidents/{id}/tasks", Summary: "Tasks of an incident", Tag: tag, Response: []incident.Task{}, fn: listByID(h.incidents.Tasks)},
 		{Method: "POST", Path: "/api/v1/incidents/{id}/tasks", Summary: "Assign a task to an agency (lead agency)", Tag: tag, Body: incident.TaskInput{}, Response: incident.Task{}, Status: 201, fn: h.addTask},
 		{Method: "GET", Path: "/api/v1/tasks", Summary: "The caller's agency's tasks", Tag: tag, Query: append([]Param{{"status", "string", "open, in_progress, done, cancelled or all (default: open and in progress)"}}, pageParams...), Response: Page[incident.Task]{}, fn: h.myTasks},
 		{Method: "PUT", Path: "/api/v1/tasks/{id}", Summary: "Update a task's status and result", Tag: tag, Body: incident.TaskUpdate{}, Response: incident.Task{}, fn: h.updateTask},
-		{Method: "GET", Path: "/api/v1/incidents/{id}/reports", Summary: "Reports of the series filed on the incident", Tag: tag, Response: []incident.Report{}, fn: h.incidentReports},
+		{Method: "GET", Path: "/api/v1/incidents/{id}/reports", Summary: "Reports of the series filed on the incident", Tag: tag, Response: []incident.Report{}, fn: listByID(h.incidents.Reports)},
 		{Method: "POST", Path: "/api/v1/incidents/{id}/reports", Summary: "File a report (notification, initial, progress, plan, request_direction, request_support, closing)", Tag: tag, Body: incident.ReportInput{}, Response: incident.Report{}, Status: 201, fn: h.addReport},
 		{Method: "GET", Path: "/api/v1/incidents/{id}/reports/draft", Summary: "A report form pre-filled from the incident", Tag: tag, Query: []Param{{"kind", "string", "report kind"}}, Response: incident.ReportInput{}, fn: h.reportDraft},
 		{Method: "GET", Path: "/api/v1/incidents/{id}/reports/{rid}", Summary: "One report", Tag: tag, Response: incident.Report{}, fn: h.getReport},
 		{Method: "GET", Path: "/api/v1/incidents/{id}/reports/{rid}/pdf", Summary: "The report as PDF", Tag: tag, fn: h.reportPDF},
 		{Method: "PUT", Path: "/api/v1/incidents/{id}/reports/{rid}/document", Summary: "Upload the signed document of a report (raw body, ?name=)", Tag: tag, Query: []Param{{"name", "string", "file name"}}, Response: incident.Report{}, fn: h.attachDocument},
 		{Method: "GET", Path: "/api/v1/incidents/{id}/reports/{rid}/document", Summary: "Download the signed document", Tag: tag, fn: h.downloadDocument},
-		{Method: "GET", Path: "/api/v1/incidents/{id}/observables", Summary: "Observables of an incident", Tag: tag, Response: []incident.Observable{}, fn: h.incidentObservables},
+		{Method: "GET", Path: "/api/v1/incidents/{id}/observables", Summary: "Observables of an incident", Tag: tag, Response: []incident.Observable{}, fn: listByID(h.incidents.Observables)},
 		{Method: "POST", Path: "/api/v1/incidents/{id}/observables", Summary: "Add an observable (normalised per type)", Tag: tag, Body: incident.ObservableInput{}, Response: incident.Observable{}, Status: 201, fn: h.addObservable},
 		{Method: "PUT", Path: "/api/v1/incidents/{id}/observables/{oid}/indicator", Summary: "Flag or unflag an observable as an indicator", Tag: tag, Body: indicatorJSON{}, Response: incident.Observable{}, fn: h.setIndicator},
-		{Method: "GET", Path: "/api/v1/incidents/{id}/files", Summary: "Evidence files of an incident", Tag: tag, Response: []incident.File{}, fn: h.incidentFiles},
+		{Method: "GET", Path: "/api/v1/incidents/{id}/files", Summary: "Evidence files of an incident", Tag: tag, Response: []incident.File{}, fn: listByID(h.incidents.Files)},
 		{Method: "POST", Path: "/api/v1/incidents/{id}/files", Summary: "Upload evidence: multipart/form-data (note, then file) or a raw body with ?name=", Tag: tag, Query: []Param{{"name", "string", "file name (raw body)"}, {"note", "string", "note (raw body)"}}, Response: incident.File{}, Status: 201, fn: h.uploadFile},
 		{Method: "GET", Path: "/api/v1/incidents/{id}/files/{fid}", Summary: "Download an evidence file (always as an attachment)", Tag: tag, fn: h.downloadFile},
-		{Method: "GET", Path: "/api/v1/incidents/{id}/checklist", Summary: "The incident's checklist", Tag: tag, Response: []incident.CheckItem{}, fn: h.checklist},
+		{Method: "GET", Path: "/api/v1/incidents/{id}/checklist", Summary: "The incident's checklist", Tag: tag, Response: []incident.CheckItem{}, fn: listByID(h.incidents.Checklist)},
 		{Method: "PUT", Path: "/api/v1/incidents/{id}/checklist/{cid}", Summary: "Tick or untick a checklist item", Tag: tag, Body: doneJSON{}, Status: 204, fn: h.checkItem},
 		{Method: "GET", Path: "/api/v1/incident-rules", Summary: "Deadline rules (national values and response targets)", Tag: tag, Response: []incident.Rule{}, fn: h.incidentRules},
 		{Method: "PUT", Path: "/api/v1/incident-rules/{code}", Summary: "Edit a deadline rule (admin)", Tag: tag, Body: ruleJSON{}, Response: incident.Rule{}, fn: h.updateIncidentRule},
@@ -175,14 +175,6 @@ type webhookJSON struct {
 
 type activeJSON struct {
 	Active bool `json:"active"`
-}
-
-func pathInt(r *http.Request, name string) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, errs.Field(name, "must be a positive whole number")
-	}
-	return id, nil
 }
 
 func boolParam(r *http.Request, name string) (bool, error) {
@@ -378,18 +370,6 @@ func (h *Handler) setIncidentAgencies(w http.ResponseWriter, r *http.Request) er
 	return writeJSON(w, http.StatusOK, inc)
 }
 
-func (h *Handler) namedPeople(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	list, err := h.incidents.NamedPeople(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, nonNil(list))
-}
-
 func (h *Handler) namePerson(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
@@ -441,18 +421,6 @@ func (h *Handler) mergeIncident(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, inc)
 }
 
-func (h *Handler) incidentLinks(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	links, err := h.incidents.Links(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, nonNil(links))
-}
-
 func (h *Handler) linkIncident(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
@@ -471,30 +439,6 @@ func (h *Handler) linkIncident(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
-}
-
-func (h *Handler) incidentDeadlines(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	ds, err := h.incidents.Deadlines(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, nonNil(ds))
-}
-
-func (h *Handler) incidentJournal(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	j, err := h.incidents.Journal(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, nonNil(j))
 }
 
 func (h *Handler) addComment(w http.ResponseWriter, r *http.Request) error {
@@ -531,18 +475,6 @@ func (h *Handler) editComment(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, e)
-}
-
-func (h *Handler) incidentTasks(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	ts, err := h.incidents.Tasks(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, nonNil(ts))
 }
 
 func (h *Handler) addTask(w http.ResponseWriter, r *http.Request) error {
@@ -587,18 +519,6 @@ func (h *Handler) updateTask(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, t)
-}
-
-func (h *Handler) incidentReports(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	list, err := h.incidents.Reports(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, nonNil(list))
 }
 
 func (h *Handler) addReport(w http.ResponseWriter, r *http.Request) error {
@@ -708,18 +628,6 @@ func sendFile(w http.ResponseWriter, rc io.Reader, name string, size int64, sum 
 	return err
 }
 
-func (h *Handler) incidentObservables(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	list, err := h.incidents.Observables(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, nonNil(list))
-}
-
 func (h *Handler) addObservable(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
@@ -754,18 +662,6 @@ func (h *Handler) setIndicator(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, o)
-}
-
-func (h *Handler) incidentFiles(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	list, err := h.incidents.Files(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, nonNil(list))
 }
 
 // uploadError turns the body limit of the route into the size error.
@@ -843,18 +739,6 @@ func (h *Handler) downloadFile(w http.ResponseWriter, r *http.Request) error {
 	}
 	defer rc.Close()
 	return sendFile(w, rc, f.Name, f.Size, f.SHA256)
-}
-
-func (h *Handler) checklist(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	items, err := h.incidents.Checklist(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, nonNil(items))
 }
 
 func (h *Handler) checkItem(w http.ResponseWriter, r *http.Request) error {

@@ -75,9 +75,9 @@ func (h *Handler) intelRoutes() []Route {
 		{Method: "POST", Path: "/api/v1/indicators", Summary: "Report an indicator; merges into an existing one; 409 with hits when on a warning list unless confirm", Tag: tag, Body: intel.Input{}, Response: indicatorCreatedJSON{}, Status: 201, fn: h.createIndicator},
 		{Method: "POST", Path: "/api/v1/indicators/bulk", Summary: "Report up to 100000 indicators in one call; one outcome each", Tag: tag, Body: []intel.Input{}, Response: []outcomeJSON{}, fn: h.bulkIndicators},
 		{Method: "POST", Path: "/api/v1/indicators/actions", Summary: "Revoke, unrevoke, change TLP or expiry of the caller's entries on up to 1000 indicators", Tag: tag, Body: bulkChangeJSON{}, Response: changedJSON{}, fn: h.changeIndicators},
-		{Method: "GET", Path: "/api/v1/indicators/{id}", Summary: "Get an indicator with the entries the caller may see", Tag: tag, Response: intel.Indicator{}, fn: h.getIndicator},
+		{Method: "GET", Path: "/api/v1/indicators/{id}", Summary: "Get an indicator with the entries the caller may see", Tag: tag, Response: intel.Indicator{}, fn: byID(h.intel.Get)},
 		{Method: "PUT", Path: "/api/v1/indicator-entries/{id}", Summary: "Edit one entry (its agency's analysts and coordinators)", Tag: tag, Body: intel.EntryUpdate{}, Response: intel.Indicator{}, fn: h.updateEntry},
-		{Method: "GET", Path: "/api/v1/indicators/{id}/sightings", Summary: "Sightings of an indicator", Tag: tag, Response: []intel.Sighting{}, fn: h.listSightings},
+		{Method: "GET", Path: "/api/v1/indicators/{id}/sightings", Summary: "Sightings of an indicator", Tag: tag, Response: []intel.Sighting{}, fn: byID(h.intel.Sightings)},
 		{Method: "POST", Path: "/api/v1/indicators/{id}/sightings", Summary: "Record a sighting", Tag: tag, Body: intel.SightingInput{}, Response: intel.Sighting{}, Status: 201, fn: h.addSighting},
 		{Method: "POST", Path: "/api/v1/sightings", Summary: "Record sightings in bulk (by indicator id or type and value)", Tag: tag, Body: []intel.SightingInput{}, Response: []int64{}, fn: h.bulkSightings},
 		{Method: "GET", Path: "/api/v1/warninglists", Summary: "Warning lists in force", Tag: tag, Response: []intel.WarningListInfo{}, fn: h.listWarningLists},
@@ -86,15 +86,15 @@ func (h *Handler) intelRoutes() []Route {
 		{Method: "GET", Path: "/api/v1/warninglists/check", Summary: "Which warning lists a value hits", Tag: tag, Query: []Param{{"type", "string", "indicator type"}, {"value", "string", "the value"}}, Response: hitsJSON{}, fn: h.checkWarningLists},
 		{Method: "POST", Path: "/api/v1/imports", Summary: "Start an import: the raw file is the body; answers 202 with the job to follow", Tag: tag, Query: importParams, Response: intel.ImportJob{}, Status: 202, fn: h.startImport},
 		{Method: "GET", Path: "/api/v1/imports", Summary: "Latest imports of the caller's agency", Tag: tag, Response: []intel.ImportJob{}, fn: h.listImports},
-		{Method: "GET", Path: "/api/v1/imports/{id}", Summary: "Progress and report of an import", Tag: tag, Response: intel.ImportJob{}, fn: h.getImport},
+		{Method: "GET", Path: "/api/v1/imports/{id}", Summary: "Progress and report of an import", Tag: tag, Response: intel.ImportJob{}, fn: byID(h.intel.GetImport)},
 		{Method: "GET", Path: "/api/v1/exports/{format}", Summary: "Export what the caller sees: stix, misp, csv, plain, rpz (DNS zone) or firewall (IP/CIDR list)", Tag: tag, Query: indicatorFilterParams, fn: h.exportIndicators},
 		{Method: "GET", Path: "/api/v1/feeds", Summary: "Scheduled feeds (admin)", Tag: tag, Response: []intel.Feed{}, fn: h.intelListFeeds},
 		{Method: "POST", Path: "/api/v1/feeds", Summary: "Add a feed: STIX or CSV or plain URL, TAXII collection, MISP feed (admin)", Tag: tag, Body: intel.FeedInput{}, Response: intel.Feed{}, Status: 201, fn: h.intelCreateFeed},
-		{Method: "GET", Path: "/api/v1/feeds/{id}", Summary: "Get a feed (admin)", Tag: tag, Response: intel.Feed{}, fn: h.intelGetFeed},
+		{Method: "GET", Path: "/api/v1/feeds/{id}", Summary: "Get a feed (admin)", Tag: tag, Response: intel.Feed{}, fn: byID(h.intel.GetFeed)},
 		{Method: "PUT", Path: "/api/v1/feeds/{id}", Summary: "Change a feed (admin); an empty token keeps the stored one", Tag: tag, Body: intel.FeedInput{}, Response: intel.Feed{}, fn: h.intelUpdateFeed},
 		{Method: "DELETE", Path: "/api/v1/feeds/{id}", Summary: "Remove a feed (admin)", Tag: tag, Status: 204, fn: h.intelDeleteFeed},
-		{Method: "POST", Path: "/api/v1/feeds/{id}/run", Summary: "Pull a feed now (admin)", Tag: tag, Response: intel.FeedRun{}, fn: h.intelRunFeed},
-		{Method: "GET", Path: "/api/v1/feeds/{id}/runs", Summary: "Latest pulls of a feed (admin)", Tag: tag, Response: []intel.FeedRun{}, fn: h.intelFeedRuns},
+		{Method: "POST", Path: "/api/v1/feeds/{id}/run", Summary: "Pull a feed now (admin)", Tag: tag, Response: intel.FeedRun{}, fn: byID(h.intel.RunFeed)},
+		{Method: "GET", Path: "/api/v1/feeds/{id}/runs", Summary: "Latest pulls of a feed (admin)", Tag: tag, Response: []intel.FeedRun{}, fn: byID(h.intel.FeedRuns)},
 	}
 }
 
@@ -195,18 +195,6 @@ func (h *Handler) changeIndicators(w http.ResponseWriter, r *http.Request) error
 	return writeJSON(w, http.StatusOK, changedJSON{Changed: n})
 }
 
-func (h *Handler) getIndicator(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	ind, err := h.intel.Get(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, ind)
-}
-
 func (h *Handler) updateEntry(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
@@ -221,18 +209,6 @@ func (h *Handler) updateEntry(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, ind)
-}
-
-func (h *Handler) listSightings(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	out, err := h.intel.Sightings(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, out)
 }
 
 func (h *Handler) addSighting(w http.ResponseWriter, r *http.Request) error {
@@ -396,18 +372,6 @@ func (h *Handler) listImports(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, out)
 }
 
-func (h *Handler) getImport(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	j, err := h.intel.GetImport(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, j)
-}
-
 func (h *Handler) exportIndicators(w http.ResponseWriter, r *http.Request) error {
 	format := r.PathValue("format")
 	if !strings.Contains(","+strings.Join(intel.ExportFormats, ",")+",", ","+format+",") {
@@ -448,18 +412,6 @@ func (h *Handler) intelCreateFeed(w http.ResponseWriter, r *http.Request) error 
 	return writeJSON(w, http.StatusCreated, f)
 }
 
-func (h *Handler) intelGetFeed(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	f, err := h.intel.GetFeed(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, f)
-}
-
 func (h *Handler) intelUpdateFeed(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
@@ -486,28 +438,4 @@ func (h *Handler) intelDeleteFeed(w http.ResponseWriter, r *http.Request) error 
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
-}
-
-func (h *Handler) intelRunFeed(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	run, err := h.intel.RunFeed(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, run)
-}
-
-func (h *Handler) intelFeedRuns(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	out, err := h.intel.FeedRuns(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, out)
 }

@@ -58,10 +58,10 @@ func (h *Handler) sysinvRoutes() []Route {
 		{Method: "GET", Path: "/api/v1/systems/overview", Summary: "Systems with risk score and compliance, and sums per agency", Tag: tag, Query: []Param{{"agency_id", "integer", "one agency"}, {"sort", "string", "risk (default), level, name, agency"}}, Response: sysinv.ProvinceView{}, fn: h.systemOverview},
 		{Method: "GET", Path: "/api/v1/systems/lookup", Summary: "Which systems an IP address or domain belongs to", Tag: tag, Query: []Param{{"value", "string", "IP address or domain name"}}, Response: []sysinv.Hit{}, fn: h.lookupSystem},
 		{Method: "GET", Path: "/api/v1/systems/export", Summary: "Export the inventory as CSV or XLSX", Tag: tag, Query: []Param{{"format", "string", "csv (default) or xlsx"}}, fn: h.exportSystems},
-		{Method: "GET", Path: "/api/v1/systems/{id}", Summary: "Get a system with its suggested level", Tag: tag, Response: sysinv.System{}, fn: h.getSystem},
+		{Method: "GET", Path: "/api/v1/systems/{id}", Summary: "Get a system with its suggested level", Tag: tag, Response: sysinv.System{}, fn: byID(h.systems.GetSystem)},
 		{Method: "PUT", Path: "/api/v1/systems/{id}", Summary: "Edit a system's record", Tag: tag, Body: sysinv.SystemInput{}, Response: sysinv.System{}, fn: h.updateSystem},
-		{Method: "GET", Path: "/api/v1/systems/{id}/risk", Summary: "A system's risk score and compliance", Tag: tag, Response: sysinv.SystemRow{}, fn: h.systemRisk},
-		{Method: "GET", Path: "/api/v1/systems/{id}/components", Summary: "Components of a system (addresses hidden by the system's address TLP)", Tag: tag, Response: []sysinv.Component{}, fn: h.listComponents},
+		{Method: "GET", Path: "/api/v1/systems/{id}/risk", Summary: "A system's risk score and compliance", Tag: tag, Response: sysinv.SystemRow{}, fn: byID(h.systems.SystemRisk)},
+		{Method: "GET", Path: "/api/v1/systems/{id}/components", Summary: "Components of a system (addresses hidden by the system's address TLP)", Tag: tag, Response: []sysinv.Component{}, fn: listByID(h.systems.Components)},
 		{Method: "POST", Path: "/api/v1/systems/{id}/components", Summary: "Add a component (addresses normalised, CPE checked, matched at once)", Tag: tag, Body: sysinv.ComponentInput{}, Response: sysinv.Component{}, Status: 201, fn: h.addComponent},
 		{Method: "PUT", Path: "/api/v1/systems/{id}/components/{cid}", Summary: "Replace a component", Tag: tag, Body: sysinv.ComponentInput{}, Response: sysinv.Component{}, fn: h.updateComponent},
 		{Method: "DELETE", Path: "/api/v1/systems/{id}/components/{cid}", Summary: "Remove a component and its findings", Tag: tag, Status: 204, fn: h.deleteComponent},
@@ -72,7 +72,7 @@ func (h *Handler) sysinvRoutes() []Route {
 		{Method: "POST", Path: "/api/v1/systems/{id}/dossier", Summary: "Move the dossier: submit, start_appraisal, appraised, approve, return", Tag: tag, Body: sysinv.Step{}, Response: sysinv.Dossier{}, fn: h.advanceDossier},
 		{Method: "POST", Path: "/api/v1/systems/{id}/documents", Summary: "Attach a document (raw body, ?name=&kind=)", Tag: tag, Query: []Param{{"name", "string", "file name"}, {"kind", "string", "dossier, appraisal, decision, security_plan, ir_plan, other"}}, Response: sysinv.Document{}, Status: 201, fn: h.attachSystemDocument},
 		{Method: "GET", Path: "/api/v1/systems/{id}/documents/{did}", Summary: "Download a document (as an attachment)", Tag: tag, fn: h.downloadSystemDocument},
-		{Method: "GET", Path: "/api/v1/systems/{id}/duties", Summary: "Recurring duties of a system with next due dates", Tag: tag, Response: []sysinv.DutyStatus{}, fn: h.systemDuties},
+		{Method: "GET", Path: "/api/v1/systems/{id}/duties", Summary: "Recurring duties of a system with next due dates", Tag: tag, Response: []sysinv.DutyStatus{}, fn: listByID(h.systems.SystemDuties)},
 		{Method: "POST", Path: "/api/v1/systems/{id}/duties", Summary: "Record a duty done (risk_assessment, monitoring_report, annual_report_unit, annual_report_owner)", Tag: tag, Body: sysinv.DutyRecord{}, Response: []sysinv.DutyStatus{}, Status: 201, fn: h.recordDuty},
 		{Method: "GET", Path: "/api/v1/duties", Summary: "Duties due soon or overdue over the systems the caller sees", Tag: tag, Query: []Param{{"agency_id", "integer", "one agency"}, {"all", "boolean", "include duties not yet due soon"}}, Response: []sysinv.DutyStatus{}, fn: h.dueDuties},
 		{Method: "GET", Path: "/api/v1/systems/{id}/checklist", Summary: "The requirement checklist at the system's level, with compliance", Tag: tag, Response: checklistJSON{}, fn: h.systemChecklist},
@@ -81,19 +81,11 @@ func (h *Handler) sysinvRoutes() []Route {
 		{Method: "POST", Path: "/api/v1/checklist-items", Summary: "Add a checklist item (province coordinators)", Tag: tag, Body: sysinv.ChecklistItem{}, Response: sysinv.ChecklistItem{}, Status: 201, fn: h.saveChecklistItem},
 		{Method: "PUT", Path: "/api/v1/checklist-items/{id}", Summary: "Edit a checklist item (province coordinators)", Tag: tag, Body: sysinv.ChecklistItem{}, Response: sysinv.ChecklistItem{}, fn: h.saveChecklistItem},
 		{Method: "GET", Path: "/api/v1/vulnerability-feeds", Summary: "Latest NVD/KEV imports with their reports (coordinators)", Tag: tag, Response: []sysinv.FeedRun{}, fn: h.feedRuns},
-		{Method: "GET", Path: "/api/v1/vulnerability-feeds/{id}", Summary: "One NVD/KEV import, running (records and bytes read so far) or finished (coordinators)", Tag: tag, Response: sysinv.FeedRun{}, fn: h.feedRun},
+		{Method: "GET", Path: "/api/v1/vulnerability-feeds/{id}", Summary: "One NVD/KEV import, running (records and bytes read so far) or finished (coordinators)", Tag: tag, Response: sysinv.FeedRun{}, fn: byID(h.systems.GetFeedRun)},
 		{Method: "POST", Path: "/api/v1/vulnerability-feeds", Summary: "Import an NVD CVE JSON 2.0 or CISA KEV file: raw body (?kind=&name=, gzip accepted) or JSON {kind, url}", Tag: tag, Query: []Param{{"kind", "string", "nvd, kev or empty to detect"}, {"name", "string", "file name, for the report"}}, Body: feedURLJSON{}, Response: sysinv.FeedRun{}, Status: 201, fn: h.importFeed},
 		{Method: "GET", Path: "/api/v1/vulnerabilities/{cve}", Summary: "A catalogue entry (CVSS, known-exploited data)", Tag: tag, Response: sysinv.Vulnerability{}, fn: h.getVulnerability},
 		{Method: "GET", Path: "/api/v1/system-figures", Summary: "Figures for the annual report: systems by level, approvals, assessments on time, findings fixed", Tag: tag, Query: []Param{{"year", "integer", "year (default: this year)"}}, Response: sysinv.AnnualFigures{}, fn: h.systemFigures},
 	}
-}
-
-func sysID(r *http.Request, name string) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, errs.Field(name, "must be a positive whole number")
-	}
-	return id, nil
 }
 
 func sysQueryInt(r *http.Request, name string) (int, error) {
@@ -217,20 +209,8 @@ func (h *Handler) exportSystems(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
-func (h *Handler) getSystem(w http.ResponseWriter, r *http.Request) error {
-	id, err := sysID(r, "id")
-	if err != nil {
-		return err
-	}
-	sys, err := h.systems.GetSystem(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, sys)
-}
-
 func (h *Handler) updateSystem(w http.ResponseWriter, r *http.Request) error {
-	id, err := sysID(r, "id")
+	id, err := pathInt(r, "id")
 	if err != nil {
 		return err
 	}
@@ -245,32 +225,8 @@ func (h *Handler) updateSystem(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, sys)
 }
 
-func (h *Handler) systemRisk(w http.ResponseWriter, r *http.Request) error {
-	id, err := sysID(r, "id")
-	if err != nil {
-		return err
-	}
-	row, err := h.systems.SystemRisk(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, row)
-}
-
-func (h *Handler) listComponents(w http.ResponseWriter, r *http.Request) error {
-	id, err := sysID(r, "id")
-	if err != nil {
-		return err
-	}
-	list, err := h.systems.Components(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, nonNil(list))
-}
-
 func (h *Handler) addComponent(w http.ResponseWriter, r *http.Request) error {
-	id, err := sysID(r, "id")
+	id, err := pathInt(r, "id")
 	if err != nil {
 		return err
 	}
@@ -286,11 +242,11 @@ func (h *Handler) addComponent(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) updateComponent(w http.ResponseWriter, r *http.Request) error {
-	id, err := sysID(r, "id")
+	id, err := pathInt(r, "id")
 	if err != nil {
 		return err
 	}
-	cid, err := sysID(r, "cid")
+	cid, err := pathInt(r, "cid")
 	if err != nil {
 		return err
 	}
@@ -306,11 +262,11 @@ func (h *Handler) updateComponent(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (h *Handler) deleteComponent(w http.ResponseWriter, r *http.Request) error {
-	id, err := sysID(r, "id")
+	id, err := pathInt(r, "id")
 	if err != nil {
 		return err
 	}
-	cid, err := sysID(r, "cid")
+	cid, err := pathInt(r, "cid")
 	if err != nil {
 		return err
 	}
@@ -354,7 +310,7 @@ func (h *Handler) writeFindings(w http.ResponseWriter, r *http.Request, f sysinv
 }
 
 func (h *Handler) systemFindings(w http.ResponseWriter, r *http.Request) error {
-	id, err := sysID(r, "id")
+	id, err := pathInt(r, "id")
 	if err != nil {
 		return err
 	}
@@ -375,7 +331,7 @@ func (h *Handler) listFindings(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) setFinding(w http.ResponseWriter, r *http.Request) error {
-	id, err := sysID(r, "id")
+	id, err := pathInt(r, "id")
 	if err != nil {
 		return err
 	}
@@ -391,7 +347,7 @@ func (h *Handler) setFinding(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) getDossier(w http.ResponseWriter, r *http.Request) error {
-	id, err := sysID(r, "id")
+	id, err := pathInt(r, "id")
 	if err != nil {
 		return err
 	}
@@ -404,7 +360,7 @@ func (h *Handler) getDossier(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) advanceDossier(w http.ResponseWriter, r *http.Request) error {
-	id, err := sysID(r, "id")
+	id, err := pathInt(r, "id")
 	if err != nil {
 		return err
 	}
@@ -421,7 +377,7 @@ func (h *Handler) advanceDossier(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) attachSystemDocument(w http.ResponseWriter, r *http.Request) error {
-	id, err := sysID(r, "id")
+	id, err := pathInt(r, "id")
 	if err != nil {
 		return err
 	}
@@ -442,11 +398,11 @@ func sysUploadError(err error) error {
 }
 
 func (h *Handler) downloadSystemDocument(w http.ResponseWriter, r *http.Request) error {
-	id, err := sysID(r, "id")
+	id, err := pathInt(r, "id")
 	if err != nil {
 		return err
 	}
-	did, err := sysID(r, "did")
+	did, err := pathInt(r, "did")
 	if err != nil {
 		return err
 	}
@@ -464,20 +420,8 @@ func (h *Handler) downloadSystemDocument(w http.ResponseWriter, r *http.Request)
 	return err
 }
 
-func (h *Handler) systemDuties(w http.ResponseWriter, r *http.Request) error {
-	id, err := sysID(r, "id")
-	if err != nil {
-		return err
-	}
-	list, err := h.systems.SystemDuties(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, nonNil(list))
-}
-
 func (h *Handler) recordDuty(w http.ResponseWriter, r *http.Request) error {
-	id, err := sysID(r, "id")
+	id, err := pathInt(r, "id")
 	if err != nil {
 		return err
 	}
@@ -509,7 +453,7 @@ func (h *Handler) dueDuties(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) systemChecklist(w http.ResponseWriter, r *http.Request) error {
-	id, err := sysID(r, "id")
+	id, err := pathInt(r, "id")
 	if err != nil {
 		return err
 	}
@@ -521,7 +465,7 @@ func (h *Handler) systemChecklist(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (h *Handler) saveChecklist(w http.ResponseWriter, r *http.Request) error {
-	id, err := sysID(r, "id")
+	id, err := pathInt(r, "id")
 	if err != nil {
 		return err
 	}
@@ -556,7 +500,7 @@ func (h *Handler) saveChecklistItem(w http.ResponseWriter, r *http.Request) erro
 	status := http.StatusCreated
 	it.ID = 0
 	if r.PathValue("id") != "" {
-		id, err := sysID(r, "id")
+		id, err := pathInt(r, "id")
 		if err != nil {
 			return err
 		}
@@ -575,18 +519,6 @@ func (h *Handler) feedRuns(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, nonNil(list))
-}
-
-func (h *Handler) feedRun(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	run, err := h.systems.GetFeedRun(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, run)
 }
 
 // importFeed takes either a JSON body naming a URL, or the file itself as
