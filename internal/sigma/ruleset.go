@@ -54,8 +54,9 @@ type bucket struct {
 type fieldScan struct {
 	field int32
 	ac    *acMachine
-	// anchors, for the keyword scan, finds the literals in the
-	// concatenated values faster than ac when they are few (nil: use ac).
+	// anchors finds the literals faster than ac in long texts when they
+	// are few (nil: use ac): the keyword scan's concatenated values, and
+	// long values of fields such as CallTrace or Hashes.
 	anchors *anchorScan
 	hits    [][]int32
 }
@@ -226,9 +227,7 @@ func (rs *RuleSet) buildBucket(lss []Logsource) *bucket {
 	}
 	for f, fl := range byField {
 		sc := fieldScan{field: f, ac: newACMachine(fl.pats), hits: fl.hits}
-		if f == anyField {
-			sc.anchors = newAnchorScan(fl.pats)
-		}
+		sc.anchors = newAnchorScan(fl.pats)
 		b.scans = append(b.scans, sc)
 	}
 	// Fields in id order, the keyword pseudo field (-1) last.
@@ -463,8 +462,23 @@ func (m *Matcher) evalLogsource(ls Logsource, dst []*Rule) []*Rule {
 	return m.evalAll(func(rl Logsource) bool { return fitsFolded(rl, ls) }, dst)
 }
 
+// anchorMinText is the text length from which a field's anchor scan,
+// when it has one, replaces the automaton: each anchor byte costs a
+// vectorised pass, the automaton a dependent table load per byte, so
+// short texts stay with the automaton.
+func anchorMinText(a *anchorScan) int { return 32 + 16*len(a.foldedBytes) }
+
 // scanText runs the prefilter over one text of the current field.
 func (m *Matcher) scanText(t string) {
+	if a := m.scan.anchors; a != nil && len(t) >= anchorMinText(a) {
+		m.hay = append(m.hay[:0], t...)
+		ascii := lowerASCII(m.hay)
+		low := unsafe.String(&m.hay[0], len(m.hay))
+		if ascii || (a.ascii && asciiFoldable(low)) {
+			a.scanFolded(low, m.hitFn)
+			return
+		}
+	}
 	if !m.scan.ac.scanASCII(t, m.hitFn) {
 		m.scan.ac.scan(m.ctx.folded(t), m.hitFn)
 	}
