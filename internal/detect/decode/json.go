@@ -408,7 +408,7 @@ func (p *jsonParser) str() (string, error) {
 		return "", p.syntax("unterminated string")
 	}
 	if bs := strings.IndexByte(rest[:q], '\\'); bs >= 0 {
-		return p.strSlow(start, start+bs)
+		return p.strSlow(start, start+bs, start+q)
 	}
 	p.pos = start + q + 1
 	return p.checkUTF8(rest[:q], start)
@@ -440,35 +440,18 @@ func replaceInvalidUTF8(e *Event, s string) string {
 	return e.since(m)
 }
 
-// strSlow unescapes a string whose first backslash is at bs.
-func (p *jsonParser) strSlow(start, bs int) (string, error) {
-	e, s := p.e, p.s
-	m := e.mark()
-	e.buf = append(e.buf, s[start:bs]...)
+// strSlow unescapes a string whose first backslash is at bs; q is the
+// first quote after start (bs < q). Between escapes it copies whole runs,
+// found with IndexByte: the next quote is looked for again only once an
+// escape (\") has consumed the one known.
+func (p *jsonParser) strSlow(start, bs, q int) (string, error) {
+	s := p.s
+	buf := p.e.buf // kept in a local while unescaping, stored back on return
+	m := len(buf)
+	buf = append(buf, s[start:bs]...)
 	i := bs
-	for i < len(s) {
-		c := s[i]
-		switch {
-		case c == '"':
-			p.pos = i + 1
-			out := e.since(m)
-			if !p.valid && !utf8.ValidString(out) {
-				if p.o.UTF8 == UTF8Reject {
-					return "", errAt(ReasonInvalidUTF8, start, "invalid UTF-8 in a string")
-				}
-				return replaceInvalidUTF8(e, out), nil
-			}
-			return out, nil
-		case c != '\\':
-			// Copy the run up to the next quote or backslash at once.
-			j := i + 1
-			for j < len(s) && s[j] != '"' && s[j] != '\\' {
-				j++
-			}
-			e.buf = append(e.buf, s[i:j]...)
-			i = j
-			continue
-		}
+	for {
+		// s[i] is a backslash.
 		if i+1 >= len(s) {
 			break
 		}
@@ -476,20 +459,21 @@ func (p *jsonParser) strSlow(start, bs int) (string, error) {
 		i += 2
 		switch esc {
 		case '"', '\\', '/':
-			e.buf = append(e.buf, esc)
+			buf = append(buf, esc)
 		case 'b':
-			e.buf = append(e.buf, '\b')
+			buf = append(buf, '\b')
 		case 'f':
-			e.buf = append(e.buf, '\f')
+			buf = append(buf, '\f')
 		case 'n':
-			e.buf = append(e.buf, '\n')
+			buf = append(buf, '\n')
 		case 'r':
-			e.buf = append(e.buf, '\r')
+			buf = append(buf, '\r')
 		case 't':
-			e.buf = append(e.buf, '\t')
+			buf = append(buf, '\t')
 		case 'u':
 			r, ok := hex4(s, i)
 			if !ok {
+				p.e.buf = buf
 				p.pos = i
 				return "", p.syntax("invalid \\u escape")
 			}
@@ -506,12 +490,40 @@ func (p *jsonParser) strSlow(start, bs int) (string, error) {
 					r = utf8.RuneError // lone surrogate, as encoding/json does
 				}
 			}
-			e.buf = utf8.AppendRune(e.buf, r)
+			buf = utf8.AppendRune(buf, r)
 		default:
+			p.e.buf = buf
 			p.pos = i - 1
 			return "", p.syntax("invalid escape")
 		}
+		if q < i { // the known quote was part of an escape: find the next
+			q = len(s) // none: escapes are still checked up to the end
+			if k := strings.IndexByte(s[i:], '"'); k >= 0 {
+				q = i + k
+			}
+		}
+		k := strings.IndexByte(s[i:q], '\\')
+		if k < 0 {
+			if q == len(s) {
+				break
+			}
+			// The rest of the string holds no escape.
+			buf = append(buf, s[i:q]...)
+			p.e.buf = buf
+			p.pos = q + 1
+			out := bytesView(buf[m:])
+			if !p.valid && !utf8.ValidString(out) {
+				if p.o.UTF8 == UTF8Reject {
+					return "", errAt(ReasonInvalidUTF8, start, "invalid UTF-8 in a string")
+				}
+				return replaceInvalidUTF8(p.e, out), nil
+			}
+			return out, nil
+		}
+		buf = append(buf, s[i:i+k]...)
+		i += k
 	}
+	p.e.buf = buf
 	p.pos = len(s)
 	return "", p.syntax("unterminated string")
 }
