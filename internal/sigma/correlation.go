@@ -3,6 +3,7 @@ package sigma
 import (
 	"container/list"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -40,6 +41,14 @@ type CorrelationAlert struct {
 // detection matches. Conditions are checked when a matching event arrives;
 // a group that fires starts afresh, so one burst raises one alert. It is
 // safe for concurrent use (one mutex: correlation state is shared).
+//
+// Times are the events' own, which need not arrive in order (a batch from
+// a sensor that buffered, files hunted out of order). A group's window
+// ends at the latest event time it has seen: an event that arrives late
+// but within the window counts where it belongs; one older than the
+// window's start no longer counts (its companions were already let go,
+// which keeps the state bounded); one more than the timespan after the
+// latest starts the group afresh.
 type Correlator struct {
 	mu     sync.Mutex
 	opts   CorrelatorOptions
@@ -65,13 +74,14 @@ type correlation struct {
 type groupState struct {
 	key    string
 	values []string
-	first  time.Time
-	last   time.Time
-	times  []time.Time          // event_count
+	first  time.Time            // the earliest event time counted
+	last   time.Time            // the latest event time seen: the window ends there
+	times  []time.Time          // event_count, in time order
 	seen   map[string]time.Time // value_count: value -> last seen
 	ruleAt []time.Time          // temporal: last match per rule
 	stage  int                  // temporal_ordered: rules seen in order
 	start  time.Time            // temporal_ordered: time of the first
+	stepAt time.Time            // temporal_ordered: time of the last rule seen in order
 }
 
 // NewCorrelator prepares the correlation rules (Rule.Correlation set) over
@@ -173,11 +183,21 @@ func (c *Correlator) observe(rf ref, r *Rule, ev Event, t time.Time) (Correlatio
 	}
 	key := strings.Join(values, "\x00")
 	g := c.group(k, key, values, t)
-	since := t.Add(-spec.Timespan)
+	if t.Before(g.last.Add(-spec.Timespan)) {
+		return CorrelationAlert{}, false // older than the group's window: too late to count
+	}
+	if t.After(g.last) {
+		g.last = t
+	}
+	if t.Before(g.first) {
+		g.first = t
+	}
+	since := g.last.Add(-spec.Timespan)
 	var count int64
 	switch spec.Type {
 	case EventCount:
-		g.times = append(pruneTimes(g.times, since), t)
+		g.times = insertTime(g.times, t)
+		g.times = pruneTimes(g.times, since)
 		if len(g.times) > c.opts.MaxEventsPerGroup {
 			g.times = g.times[len(g.times)-c.opts.MaxEventsPerGroup:]
 		}
@@ -195,27 +215,40 @@ func (c *Correlator) observe(rf ref, r *Rule, ev Event, t time.Time) (Correlatio
 				delete(g.seen, val)
 			}
 		}
-		if _, ok := g.seen[v]; !ok && len(g.seen) >= c.opts.MaxEventsPerGroup {
-			evictOldest(g.seen)
+		if at, ok := g.seen[v]; !ok {
+			if len(g.seen) >= c.opts.MaxEventsPerGroup {
+				evictOldest(g.seen)
+			}
+			g.seen[v] = t
+		} else if t.After(at) {
+			g.seen[v] = t
 		}
-		g.seen[v] = t
 		count = int64(len(g.seen))
 	case Temporal:
 		if g.ruleAt == nil {
 			g.ruleAt = make([]time.Time, len(spec.Rules))
 		}
-		g.ruleAt[rf.idx] = t
+		if t.After(g.ruleAt[rf.idx]) {
+			g.ruleAt[rf.idx] = t
+		}
 		for _, at := range g.ruleAt {
 			if !at.IsZero() && !at.Before(since) {
 				count++
 			}
 		}
 	case TemporalOrdered:
+		// In event time order: the first rule (re)starts the sequence
+		// unless it happened before the current start; each next rule
+		// advances it when it happened after the previous step and
+		// within the timespan of the start.
 		switch {
 		case rf.idx == 0:
-			g.stage, g.start = 1, t
-		case rf.idx == g.stage && !g.start.Before(since):
+			if g.stage == 0 || !t.Before(g.start) {
+				g.stage, g.start, g.stepAt = 1, t, t
+			}
+		case rf.idx == g.stage && !t.Before(g.stepAt) && t.Sub(g.start) <= spec.Timespan:
 			g.stage++
+			g.stepAt = t
 		}
 		count = int64(g.stage)
 	}
@@ -224,7 +257,7 @@ func (c *Correlator) observe(rf ref, r *Rule, ev Event, t time.Time) (Correlatio
 			return CorrelationAlert{}, false
 		}
 	}
-	a := CorrelationAlert{Rule: k.rule, Group: values, Count: count, First: g.first, Last: t}
+	a := CorrelationAlert{Rule: k.rule, Group: values, Count: count, First: g.first, Last: g.last}
 	// Start the group afresh so that one burst raises one alert.
 	k.lru.Remove(k.groups[key])
 	delete(k.groups, key)
@@ -232,14 +265,14 @@ func (c *Correlator) observe(rf ref, r *Rule, ev Event, t time.Time) (Correlatio
 }
 
 // group returns the state of a group, creating it and evicting the least
-// recently updated group beyond MaxGroups.
+// recently updated group beyond MaxGroups. A group whose latest event is
+// more than the timespan before t starts afresh.
 func (c *Correlator) group(k *correlation, key string, values []string, t time.Time) *groupState {
 	if e, ok := k.groups[key]; ok {
 		g := e.Value.(*groupState)
 		if t.Sub(g.last) > k.spec.Timespan {
-			*g = groupState{key: key, values: values, first: t}
+			*g = groupState{key: key, values: values, first: t, last: t}
 		}
-		g.last = t
 		k.lru.MoveToFront(e)
 		return g
 	}
@@ -263,6 +296,15 @@ func (c *Correlator) Groups(r *Rule) int {
 		}
 	}
 	return 0
+}
+
+// insertTime adds t to the sorted ts, after any equal times.
+func insertTime(ts []time.Time, t time.Time) []time.Time {
+	i := len(ts)
+	for i > 0 && ts[i-1].After(t) { // events mostly come in order: look from the end
+		i--
+	}
+	return slices.Insert(ts, i, t)
 }
 
 // pruneTimes drops the timestamps before since, keeping order.

@@ -143,3 +143,94 @@ func TestCorrelationSpec(t *testing.T) {
 		t.Errorf("NewCorrelator with unknown rules: err = %v", err)
 	}
 }
+
+// TestCorrelationOutOfOrder: correlation windows are over event times,
+// which need not arrive in order. The window ends at the latest event time
+// a group has seen; a late event counts when it falls within it.
+func TestCorrelationOutOfOrder(t *testing.T) {
+	t.Run("event_count", func(t *testing.T) {
+		corr := "title: Brute force\nname: bf\ncorrelation:\n    type: event_count\n    rules: [failed_logon]\n    group-by: [src_ip]\n    timespan: 5m\n    condition: {gte: 3}\n"
+		a := MapEvent{"action": "fail", "src_ip": "1.2.3.4"}
+		b := MapEvent{"action": "fail", "src_ip": "5.6.7.8"}
+		runCorrelation(t, corr, []corrStep{
+			// Spread over more than the window, newest first: the two
+			// older than its start do not count.
+			{a, 10 * time.Minute, false}, {a, 0, false}, {a, 4 * time.Minute, false},
+			// Late but within it: counted.
+			{a, 6 * time.Minute, false}, {a, 7 * time.Minute, true},
+			// Within the window, newest first: fires on the third.
+			{b, 4 * time.Minute, false}, {b, 2 * time.Minute, false}, {b, 0, true},
+		})
+	})
+	t.Run("value_count", func(t *testing.T) {
+		corr := "title: Spray\nname: spray\ncorrelation:\n    type: value_count\n    rules: [failed_logon]\n    group-by: [src_ip]\n    timespan: 10m\n    condition: {field: user, gte: 3}\n"
+		ev := func(user string) MapEvent { return MapEvent{"action": "fail", "src_ip": "1.2.3.4", "user": user} }
+		runCorrelation(t, corr, []corrStep{
+			{ev("u1"), 20 * time.Minute, false}, {ev("u2"), 5 * time.Minute, false}, // u2: before the window
+			{ev("u3"), 12 * time.Minute, false}, {ev("u4"), 15 * time.Minute, true},
+		})
+	})
+	t.Run("temporal", func(t *testing.T) {
+		corr := "title: Logon then start\nname: ls\ncorrelation:\n    type: temporal\n    rules: [failed_logon, proc]\n    group-by: [host]\n    timespan: 1m\n"
+		fail := MapEvent{"action": "fail", "host": "h1"}
+		start := MapEvent{"action": "start", "host": "h1"}
+		runCorrelation(t, corr, []corrStep{
+			{start, 5 * time.Minute, false}, {fail, 0, false}, // four minutes apart, arriving in reverse
+			{fail, 4*time.Minute + 30*time.Second, true}, // late, within a minute of the start
+		})
+	})
+	t.Run("temporal_ordered", func(t *testing.T) {
+		corr := "title: Ordered\nname: ord\ncorrelation:\n    type: temporal_ordered\n    rules: [failed_logon, proc]\n    group-by: [host]\n    timespan: 1m\n"
+		fail := MapEvent{"action": "fail", "host": "h1"}
+		start := MapEvent{"action": "start", "host": "h1"}
+		runCorrelation(t, corr, []corrStep{
+			{fail, 10 * time.Second, false}, {start, 5 * time.Second, false}, // the start happened before the failure
+			{fail, 0, false}, // an older first step does not restart the sequence
+			{start, 20 * time.Second, true},
+		})
+	})
+	t.Run("first and last", func(t *testing.T) {
+		corr := "title: Brute force\nname: bf\ncorrelation:\n    type: event_count\n    rules: [failed_logon]\n    group-by: [src_ip]\n    timespan: 5m\n    condition: {gte: 3}\n"
+		k, rs, _ := correlatorFor(t, corr, CorrelatorOptions{})
+		t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		ev := MapEvent{"action": "fail", "src_ip": "1.2.3.4"}
+		var got []CorrelationAlert
+		for _, at := range []time.Duration{2 * time.Minute, 3 * time.Minute, time.Minute} {
+			for _, r := range rs.Match(ev, Logsource{Product: "test"}, nil) {
+				got = append(got, k.Observe(r, ev, t0.Add(at))...)
+			}
+		}
+		if len(got) != 1 || !got[0].First.Equal(t0.Add(time.Minute)) || !got[0].Last.Equal(t0.Add(3*time.Minute)) {
+			t.Errorf("alerts = %+v, want one from 00:01 to 00:03", got)
+		}
+	})
+	t.Run("bounded", func(t *testing.T) {
+		// Shuffled times within the window keep at most MaxEventsPerGroup,
+		// the newest, in order.
+		corr := "title: Brute force\nname: bf\ncorrelation:\n    type: event_count\n    rules: [failed_logon]\n    group-by: [src_ip]\n    timespan: 1h\n    condition: {gte: 1000}\n"
+		k, rs, _ := correlatorFor(t, corr, CorrelatorOptions{MaxEventsPerGroup: 10})
+		t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		ev := MapEvent{"action": "fail", "src_ip": "1.2.3.4"}
+		for i := range 100 {
+			at := time.Duration((i*37)%100) * time.Second
+			for _, r := range rs.Match(ev, Logsource{Product: "test"}, nil) {
+				if a := k.Observe(r, ev, t0.Add(at)); len(a) != 0 {
+					t.Fatalf("fired: %+v", a)
+				}
+			}
+		}
+		g := k.corrs[0].lru.Front().Value.(*groupState)
+		if len(g.times) != 10 || !slicesSorted(g.times) {
+			t.Errorf("kept %d times %v, want 10 in order", len(g.times), g.times)
+		}
+	})
+}
+
+func slicesSorted(ts []time.Time) bool {
+	for i := 1; i < len(ts); i++ {
+		if ts[i].Before(ts[i-1]) {
+			return false
+		}
+	}
+	return true
+}
