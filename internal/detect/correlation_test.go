@@ -182,3 +182,80 @@ func TestCorrelationPipeline(t *testing.T) {
 		}
 	})
 }
+
+func logonAt(id int, ip, user string, at time.Time) string {
+	return fmt.Sprintf(`{"Channel":"Security","EventID":%d,"Computer":"dc01.example.vn","IpAddress":%q,"TargetUserName":%q,"TimeCreated":%q}`,
+		id, ip, user, at.Format("2006-01-02T15:04:05.0000000Z"))
+}
+
+// TestCorrelationEventTime: correlation windows count events by when they
+// happened, not when they arrived. One quick batch of failures spread over
+// more than the window raises nothing; the same failures within the
+// window, in any order, raise the alert; a time that cannot be right
+// falls back to arrival.
+func TestCorrelationEventTime(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db, detect.Config{})
+		ctx := context.Background()
+		upload(t, w, logonRules)
+		src, err := w.svc.CreateSource(w.as("bac"), detect.SourceInput{Name: "DC huyện Bắc", Kind: "windows", Format: "windows"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		send := func(lines []string) detect.IngestResult {
+			t.Helper()
+			res, err := w.svc.Ingest(ctx, src.Source, strings.NewReader(strings.Join(lines, "\n")), false)
+			if err != nil || res.Rejected != 0 {
+				t.Fatalf("Ingest = %+v, %v", res, err)
+			}
+			return res
+		}
+		t0 := w.clock.Now().Add(-time.Hour)
+		failures := func(ip string, step time.Duration, order []int, base time.Time) []string {
+			var out []string
+			for _, i := range order {
+				out = append(out, logonAt(4625, ip, "admin", base.Add(time.Duration(i)*step)))
+			}
+			return out
+		}
+		inOrder, shuffled := []int{0, 1, 2, 3, 4}, []int{3, 0, 4, 1, 2}
+
+		// Five failures two minutes apart: eight minutes, more than the
+		// five-minute window, in one batch.
+		if res := send(failures("203.0.113.10", 2*time.Minute, inOrder, t0)); res.Alerts != 0 {
+			t.Errorf("failures spread over 8 minutes = %+v, want no alert", res)
+		}
+		if res := send(failures("203.0.113.11", 2*time.Minute, shuffled, t0)); res.Alerts != 0 {
+			t.Errorf("failures spread over 8 minutes, shuffled = %+v, want no alert", res)
+		}
+		// The same within the window: thirty seconds apart.
+		if res := send(failures("203.0.113.20", 30*time.Second, inOrder, t0)); res.Alerts != 1 {
+			t.Errorf("failures within 2 minutes = %+v, want the brute-force alert", res)
+		}
+		if res := send(failures("203.0.113.21", 30*time.Second, shuffled, t0)); res.Alerts != 1 {
+			t.Errorf("failures within 2 minutes, shuffled = %+v, want the brute-force alert", res)
+		}
+		// Across batches: the event times decide, whatever the clock says.
+		send(failures("203.0.113.30", 30*time.Second, []int{0, 1, 2, 3}, t0))
+		w.clock.Add(20 * time.Minute)
+		if res := send(failures("203.0.113.30", 30*time.Second, []int{4}, t0)); res.Alerts != 1 {
+			t.Errorf("the fifth failure, stamped within the window but arriving 20 minutes later = %+v, want the alert", res)
+		}
+		// Times that cannot be right (a day ahead of arrival, before 2000)
+		// are correlated at arrival: one quick batch, so within the window.
+		if res := send(failures("203.0.113.40", time.Hour, inOrder, w.clock.Now().Add(25*time.Hour))); res.Alerts != 1 {
+			t.Errorf("failures stamped a day ahead = %+v, want the alert at arrival time", res)
+		}
+		if res := send(failures("203.0.113.41", time.Hour, inOrder, time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC))); res.Alerts != 1 {
+			t.Errorf("failures stamped 1970 = %+v, want the alert at arrival time", res)
+		}
+		// Without a time, arrival decides: a quick batch fires.
+		var untimed []string
+		for range 5 {
+			untimed = append(untimed, logonLine(4625, "203.0.113.50", "admin"))
+		}
+		if res := send(untimed); res.Alerts != 1 {
+			t.Errorf("untimed failures in one batch = %+v, want the alert", res)
+		}
+	})
+}

@@ -74,6 +74,7 @@ func Hunt(ctx context.Context, opts HuntOptions, files []string, out func(HuntMa
 	e.SetRules(opts.Rules)
 	e.index.Store(opts.Index)
 	snap := e.Snapshot()
+	correlating := opts.Rules != nil && opts.Rules.Correlating > 0
 	sum := HuntSummary{ByTitle: map[string]int{}}
 	var hits []Hit
 	scan := func(name, entry string, r io.Reader) error {
@@ -86,7 +87,13 @@ func Hunt(ctx context.Context, opts HuntOptions, files []string, out func(HuntMa
 				return nil
 			}
 			sum.Events++
-			hits = snap.Match(&ev, 0, eventTime(&ev), hits[:0])
+			// Correlation windows use the event's own time: in an old
+			// file the time it is read means nothing.
+			var at time.Time
+			if correlating {
+				at = eventTime(&ev, time.Now())
+			}
+			hits = snap.Match(&ev, 0, at, hits[:0])
 			if len(hits) > 0 {
 				sum.EventsMatched++
 			}
@@ -145,23 +152,6 @@ func ruleFields(h *Hit, ev *decode.Event) map[string]string {
 		return nil
 	}
 	return out
-}
-
-// eventTime is the time correlation windows use offline: the event's own
-// timestamp when it parses, else now.
-func eventTime(ev *decode.Event) time.Time {
-	for _, f := range []string{decode.FieldTimestamp, "ts", "TimeCreated", "EventTime", "timestamp"} {
-		t := ev.Text(f)
-		if t == "" {
-			continue
-		}
-		for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02T15:04:05.999999999"} {
-			if x, err := time.Parse(layout, t); err == nil {
-				return x
-			}
-		}
-	}
-	return time.Now()
 }
 
 // ForEachStream opens an event file and calls fn with each stream in it:

@@ -274,9 +274,16 @@ func (s *Service) Process(ctx context.Context, src Source, events []decode.Event
 	agg := map[alertKey]*pending{}
 	var order []*pending
 	var hits []Hit
+	// Correlation windows count events by when they happened; reading the
+	// time costs a little, so only when correlation rules are loaded.
+	evTime := snap.Rules != nil && snap.Rules.Correlating > 0
 	for i := range events {
 		ev := &events[i]
-		hits = snap.Match(ev, src.AgencyID, now, hits[:0])
+		at := now
+		if evTime {
+			at = eventTime(ev, now)
+		}
+		hits = snap.Match(ev, src.AgencyID, at, hits[:0])
 		if len(hits) == 0 {
 			continue
 		}
@@ -330,6 +337,175 @@ func (s *Service) Process(ctx context.Context, src Source, events []decode.Event
 	s.metrics.processed(src, res, order, time.Since(start))
 	s.recordSightings(src, order)
 	return res, nil
+}
+
+// Bounds of a believable event time. An event stamped more than
+// maxEventTimeAhead after its arrival (a sensor clock set wrong, a year
+// guessed wrong for a syslog date) or before minEventTime (an unset clock
+// reads 1970 or 1601) is correlated at its arrival time instead. A day
+// ahead tolerates any time zone mistake (local time written as UTC); old
+// events are believed, since a backfill or a hunt over last year's logs is
+// exactly when they matter.
+var minEventTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+const maxEventTimeAhead = 24 * time.Hour
+
+// eventTimeFields are where an event's own time is read, in order: the
+// decoders copy the source's time to decode.FieldTimestamp; the others
+// are for events the auto decoder left in their own layout.
+var eventTimeFields = [...]string{decode.FieldTimestamp, "ts", "TimeCreated", "EventTime", "timestamp", "UtcTime"}
+
+// eventTime is the time correlation windows use for ev: its own timestamp
+// when one parses (parseEventTime) and is believable (minEventTime,
+// maxEventTimeAhead), else arrival, the time it reached Bulwark.
+func eventTime(ev *decode.Event, arrival time.Time) time.Time {
+	for _, f := range eventTimeFields {
+		text := ev.Text(f)
+		if text == "" {
+			continue
+		}
+		t, ok := parseEventTime(text)
+		if !ok {
+			continue
+		}
+		if t.Before(minEventTime) || t.After(arrival.Add(maxEventTimeAhead)) {
+			return arrival
+		}
+		return t
+	}
+	return arrival
+}
+
+// parseEventTime reads an event timestamp: ISO 8601 date and time (RFC
+// 3339 as ECS, Winlogbeat, Windows SystemTime and decoded syslog write it;
+// the offset without colon of Suricata and Wazuh; the space instead of T
+// and no zone of Sysmon's UtcTime and NXLog's EventTime), the common log
+// format of access logs, or Unix seconds (Zeek's ts, with a fraction) or
+// milliseconds. A time without a zone is taken as UTC: Sysmon's UtcTime
+// is, and so is what most shippers write; a source that logs local time
+// without a zone is then off by its offset, consistently, which leaves its
+// own correlation windows right.
+func parseEventTime(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if len(s) < 9 || len(s) > 40 {
+		return time.Time{}, false
+	}
+	if t, ok := parseISOTime(s); ok {
+		return t, true
+	}
+	if t, ok := parseEpoch(s); ok {
+		return t, true
+	}
+	if t, err := time.Parse("02/Jan/2006:15:04:05 -0700", s); err == nil {
+		return t.UTC(), true
+	}
+	return time.Time{}, false
+}
+
+// parseISOTime reads YYYY-MM-DD[T ]hh:mm:ss[.fraction][Z|±hh:mm|±hhmm|±hh]
+// by hand: time.Parse with a list of layouts costs an error allocation per
+// layout that does not fit, on every event.
+func parseISOTime(s string) (time.Time, bool) {
+	if len(s) < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ' && s[10] != 't') || s[13] != ':' || s[16] != ':' {
+		return time.Time{}, false
+	}
+	num := func(i, n int) int {
+		v := 0
+		for _, c := range []byte(s[i : i+n]) {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v
+	}
+	year, month, day, hour, minute, sec := num(0, 4), num(5, 2), num(8, 2), num(11, 2), num(14, 2), num(17, 2)
+	if year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 59 {
+		return time.Time{}, false
+	}
+	i, ns := 19, 0
+	if i < len(s) && (s[i] == '.' || s[i] == ',') {
+		i++
+		start, scale := i, 100_000_000
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			ns += int(s[i]-'0') * scale
+			scale /= 10
+			i++
+		}
+		if i == start {
+			return time.Time{}, false
+		}
+	}
+	var offset int
+	switch rest := s[i:]; {
+	case rest == "" || rest == "Z" || rest == "z":
+	case rest[0] == '+' || rest[0] == '-':
+		hh, mm := -1, 0
+		switch len(rest) {
+		case 3: // ±hh
+			hh = num(i+1, 2)
+		case 5: // ±hhmm
+			hh, mm = num(i+1, 2), num(i+3, 2)
+		case 6: // ±hh:mm
+			if rest[3] == ':' {
+				hh, mm = num(i+1, 2), num(i+4, 2)
+			}
+		}
+		if hh < 0 || hh > 23 || mm < 0 || mm > 59 {
+			return time.Time{}, false
+		}
+		offset = hh*3600 + mm*60
+		if rest[0] == '-' {
+			offset = -offset
+		}
+	default:
+		return time.Time{}, false
+	}
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, ns, time.UTC)
+	if t.Day() != day { // 31 November
+		return time.Time{}, false
+	}
+	return t.Add(-time.Duration(offset) * time.Second), true
+}
+
+// parseEpoch reads Unix seconds of 9 or 10 digits with an optional
+// fraction, or milliseconds of 12 or 13 digits.
+func parseEpoch(s string) (time.Time, bool) {
+	whole, frac, _ := strings.Cut(s, ".")
+	if !isDigits(whole) || (frac != "" && !isDigits(frac)) {
+		return time.Time{}, false
+	}
+	n, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	switch len(whole) {
+	case 9, 10:
+		var ns int64
+		if frac != "" {
+			f := (frac + "000000000")[:9]
+			ns, _ = strconv.ParseInt(f, 10, 64)
+		}
+		return time.Unix(n, ns).UTC(), true
+	case 12, 13:
+		if frac != "" {
+			return time.Time{}, false
+		}
+		return time.UnixMilli(n).UTC(), true
+	}
+	return time.Time{}, false
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Service) newPending(src Source, h *Hit, k alertKey, ev *decode.Event, now time.Time) *pending {
