@@ -280,15 +280,24 @@ func (e *Event) Delete(name string) bool {
 // find returns the position of the named field or -1.
 func (e *Event) find(name string) int {
 	if e.index == nil {
-		for i := range e.fields {
-			if e.fields[i].Name == name {
-				return i
-			}
-		}
-		return -1
+		return e.findLinear(name)
 	}
+	return e.findHashed(name, hashName(name))
+}
+
+func (e *Event) findLinear(name string) int {
+	for i := range e.fields {
+		if e.fields[i].Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// findHashed is find in the index, h being hashName(name).
+func (e *Event) findHashed(name string, h uint32) int {
 	mask := uint32(len(e.index) - 1)
-	for h := hashName(name) & mask; ; h = (h + 1) & mask {
+	for h &= mask; ; h = (h + 1) & mask {
 		p := e.index[h]
 		if p == 0 {
 			return -1
@@ -297,6 +306,50 @@ func (e *Event) find(name string) int {
 			return int(p - 1)
 		}
 	}
+}
+
+// fieldName is a field name with its hash, computed once for the names
+// the normalisers look up in every event.
+type fieldName struct {
+	s string
+	h uint32
+}
+
+func newFieldName(s string) fieldName { return fieldName{s: s, h: hashName(s)} }
+
+func newFieldNames(ss ...string) []fieldName {
+	ns := make([]fieldName, len(ss))
+	for i, s := range ss {
+		ns[i] = newFieldName(s)
+	}
+	return ns
+}
+
+// findName is find for a name whose hash is known.
+func (e *Event) findName(n fieldName) int {
+	if e.index == nil {
+		return e.findLinear(n.s)
+	}
+	return e.findHashed(n.s, n.h)
+}
+
+// hasName, getName and textName are Has, Get and Text for a fieldName.
+func (e *Event) hasName(n fieldName) bool { return e.findName(n) >= 0 }
+
+func (e *Event) getName(n fieldName) (v Value, ok bool) {
+	i := e.findName(n)
+	if i < 0 {
+		return Value{}, false
+	}
+	return e.fields[i].Value, true
+}
+
+func (e *Event) textName(n fieldName) string {
+	i := e.findName(n)
+	if i < 0 {
+		return ""
+	}
+	return e.fields[i].Value.text
 }
 
 // hashName hashes a field name eight bytes at a time (one multiply per
@@ -395,19 +448,40 @@ func (e *Event) compact() {
 // add appends a field during decoding, keeping the index current. Decoders
 // call it only for names they know are new (or after finding them absent).
 func (e *Event) add(name string, v Value) {
+	if e.appendField(name, v) {
+		e.indexLast(hashName(name))
+	}
+}
+
+// addName is add for a name whose hash is known.
+func (e *Event) addName(n fieldName, v Value) {
+	if e.appendField(n.s, v) {
+		e.indexLast(n.h)
+	}
+}
+
+// appendField appends a field, rebuilding the index when it has to grow
+// (or to appear); it reports whether the new field still needs an index
+// entry (see indexLast).
+func (e *Event) appendField(name string, v Value) bool {
 	e.fields = append(e.fields, Field{Name: name, Value: v})
 	if e.index == nil {
 		if len(e.fields) > linearMax {
 			e.reindex()
 		}
-		return
+		return false
 	}
 	if 2*len(e.fields) > len(e.index) {
 		e.reindex()
-		return
+		return false
 	}
+	return true
+}
+
+// indexLast enters the last field, whose name hashes to h, in the index.
+func (e *Event) indexLast(h uint32) {
 	mask := uint32(len(e.index) - 1)
-	for h := hashName(name) & mask; ; h = (h + 1) & mask {
+	for h &= mask; ; h = (h + 1) & mask {
 		if e.index[h] == 0 {
 			e.index[h] = uint32(len(e.fields))
 			return
@@ -415,25 +489,52 @@ func (e *Event) add(name string, v Value) {
 	}
 }
 
+// emptyValue reports whether v is absent, an empty string or an empty
+// list: what setIfAbsent does not set.
+func emptyValue(v Value) bool {
+	return v.kind == KindNone || (v.kind == KindString && v.text == "") || (v.kind == KindList && len(v.list) == 0)
+}
+
 // setIfAbsent adds a field during decoding unless the name is already
 // present or v is empty; normalisers use it so the source's own value (or
 // an ECS field the sensor already sent) always wins.
 func (e *Event) setIfAbsent(name string, v Value) {
-	if v.kind == KindNone || (v.kind == KindString && v.text == "") || (v.kind == KindList && len(v.list) == 0) {
+	if emptyValue(v) {
 		return
 	}
-	if e.find(name) >= 0 {
+	if e.index == nil {
+		if e.findLinear(name) < 0 {
+			e.add(name, v)
+		}
 		return
 	}
-	e.add(name, v)
+	h := hashName(name) // hashed once for the lookup and the index entry
+	if e.findHashed(name, h) < 0 {
+		e.addName(fieldName{s: name, h: h}, v)
+	}
+}
+
+// setIfAbsentName is setIfAbsent for a name whose hash is known.
+func (e *Event) setIfAbsentName(n fieldName, v Value) {
+	if emptyValue(v) || e.findName(n) >= 0 {
+		return
+	}
+	e.addName(n, v)
 }
 
 // keepAbsent adds a field during decoding unless the name is present;
 // unlike setIfAbsent it keeps empty values (an empty EventData field is
 // information a rule may test).
 func (e *Event) keepAbsent(name string, v Value) {
-	if e.find(name) < 0 {
-		e.add(name, v)
+	if e.index == nil {
+		if e.findLinear(name) < 0 {
+			e.add(name, v)
+		}
+		return
+	}
+	h := hashName(name)
+	if e.findHashed(name, h) < 0 {
+		e.addName(fieldName{s: name, h: h}, v)
 	}
 }
 
@@ -442,6 +543,13 @@ func (e *Event) keepAbsent(name string, v Value) {
 func (e *Event) alias(to, from string) {
 	if v, ok := e.Get(from); ok {
 		e.setIfAbsent(to, v)
+	}
+}
+
+// aliasName is alias for names whose hashes are known.
+func (e *Event) aliasName(to, from fieldName) {
+	if v, ok := e.getName(from); ok {
+		e.setIfAbsentName(to, v)
 	}
 }
 
@@ -457,6 +565,31 @@ func (e *Event) aliasFirst(to string, froms ...string) {
 			continue
 		}
 		e.add(to, v)
+		return
+	}
+}
+
+// aliasRule is an aliasFirst call with its names hashed beforehand.
+type aliasRule struct {
+	to    fieldName
+	froms []fieldName
+}
+
+func newAliasRule(to string, froms ...string) aliasRule {
+	return aliasRule{to: newFieldName(to), froms: newFieldNames(froms...)}
+}
+
+// apply is e.aliasFirst(a.to, a.froms...).
+func (e *Event) apply(a *aliasRule) {
+	if e.hasName(a.to) {
+		return
+	}
+	for _, from := range a.froms {
+		v, ok := e.getName(from)
+		if !ok || v.kind == KindNull || (v.kind != KindList && (v.text == "" || v.text == "-")) {
+			continue
+		}
+		e.addName(a.to, v)
 		return
 	}
 }

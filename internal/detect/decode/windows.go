@@ -15,17 +15,66 @@ const (
 	ChannelPowerShellClass = "Windows PowerShell"
 )
 
+// Names looked up in every Windows event, hashed once (see fieldName).
+var (
+	nEvtxChannel      = newFieldName("Event.System.Channel")
+	nEvtxEventID      = newFieldName("Event.System.EventID")
+	nEvtxEventIDText  = newFieldName("Event.System.EventID.#text")
+	nWinlogChannel    = newFieldName("winlog.channel")
+	nWinlogEventID    = newFieldName("winlog.event_id")
+	nChannel          = newFieldName("Channel")
+	nEventID          = newFieldName("EventID")
+	nUser             = newFieldName("User")
+	nTargetUserName   = newFieldName("TargetUserName")
+	nMandatoryLabel   = newFieldName("MandatoryLabel")
+	nIntegrityLevel   = newFieldName("IntegrityLevel")
+	nProcessID        = newFieldName("ProcessId")
+	nNewProcessID     = newFieldName("NewProcessId")
+	nParentProcessID  = newFieldName("ParentProcessId")
+	nEventCode        = newFieldName(FieldEventCode)
+	nEventProvider    = newFieldName(FieldEventProvider)
+	nProviderName     = newFieldName("Provider_Name")
+	nHostName         = newFieldName(FieldHostName)
+	nComputer         = newFieldName("Computer")
+	nProcessPID       = newFieldName(FieldProcessPID)
+	nProcessExe       = newFieldName(FieldProcessExe)
+	nProcessName      = newFieldName(FieldProcessName)
+	nUserDomain       = newFieldName(FieldUserDomain)
+	nUserName         = newFieldName(FieldUserName)
+	nTargetDomainName = newFieldName("TargetDomainName")
+	nSubjectDomain    = newFieldName("SubjectDomainName")
+	nProtocol         = newFieldName("Protocol")
+	nTransport        = newFieldName(FieldTransport)
+	nFilePath         = newFieldName(FieldFilePath)
+	nFileName         = newFieldName(FieldFileName)
+	nObjectType       = newFieldName("ObjectType")
+	nObjectName       = newFieldName("ObjectName")
+	nHashes           = newFieldName("Hashes")
+	nHash             = newFieldName("Hash")
+	nFileMD5          = newFieldName(FieldFileMD5)
+	nFileSHA1         = newFieldName(FieldFileSHA1)
+	nFileSHA256       = newFieldName(FieldFileSHA256)
+	// windowsUsers are the fields windowsECS takes the user from, in order.
+	windowsUsers = newFieldNames("User", "TargetUserName", "SubjectUserName", "AccountName")
+)
+
 // windowsLayout returns which Windows layout a flattened event has, or "".
 func windowsLayout(e *Event) Format {
 	switch {
-	case e.Has("Event.System.Channel") || e.Has("Event.System.EventID") || e.Has("Event.System.EventID.#text"):
+	case e.hasName(nEvtxChannel) || e.hasName(nEvtxEventID) || e.hasName(nEvtxEventIDText):
 		return FormatEVTX
-	case e.Has("winlog.channel") || e.Has("winlog.event_id"):
+	case e.hasName(nWinlogChannel) || e.hasName(nWinlogEventID):
 		return FormatWinlogbeat
-	case e.Has("Channel") && e.Has("EventID"):
+	case e.hasName(nChannel) && e.hasName(nEventID):
 		return FormatWindowsFlat
 	}
 	return ""
+}
+
+var flatAliases = [...]aliasRule{
+	newAliasRule("Provider_Name", "SourceName", "ProviderName"),
+	newAliasRule("Computer", "Hostname", "host"),
+	newAliasRule(FieldTimestamp, "TimeCreated", "EventTime", "UtcTime"),
 }
 
 // normaliseWindows exposes a Windows event's fields under the bare names
@@ -39,11 +88,11 @@ func normaliseWindows(e *Event, layout Format) {
 	case FormatWinlogbeat:
 		bareWinlogbeat(e)
 	case FormatWindowsFlat:
-		e.aliasFirst("Provider_Name", "SourceName", "ProviderName")
-		e.aliasFirst("Computer", "Hostname", "host")
-		e.aliasFirst(FieldTimestamp, "TimeCreated", "EventTime", "UtcTime")
+		for i := range flatAliases {
+			e.apply(&flatAliases[i])
+		}
 	}
-	if e.Text("EventID") == "4688" && strings.EqualFold(e.Text("Channel"), ChannelSecurity) {
+	if e.textName(nEventID) == "4688" && strings.EqualFold(e.textName(nChannel), ChannelSecurity) {
 		securityProcessCreation(e)
 	}
 	windowsECS(e)
@@ -70,26 +119,31 @@ func normaliseWindows(e *Event, layout Format) {
 // stay absent, so rules that need them cannot match. Names already present
 // are never overwritten.
 func securityProcessCreation(e *Event) {
-	e.aliasFirst("Image", "NewProcessName")
-	e.aliasFirst("ParentImage", "ParentProcessName")
+	e.apply(&a4688Image)
+	e.apply(&a4688ParentImage)
 	domain, name, logon := "SubjectDomainName", "SubjectUserName", "SubjectLogonId"
-	if u := e.Text("TargetUserName"); u != "" && u != "-" {
+	if u := e.textName(nTargetUserName); u != "" && u != "-" {
 		domain, name, logon = "TargetDomainName", "TargetUserName", "TargetLogonId"
 	}
-	if u := e.Text(name); u != "" && u != "-" && !e.Has("User") {
+	if u := e.Text(name); u != "" && u != "-" && !e.hasName(nUser) {
 		if d := e.Text(domain); d != "" && d != "-" {
 			u = e.concat(d, "\\", u)
 		}
-		e.add("User", String(u))
+		e.addName(nUser, String(u))
 	}
 	e.aliasFirst("LogonId", logon)
-	if lvl := integrityLevel(e.Text("MandatoryLabel")); lvl != "" {
-		e.setIfAbsent("IntegrityLevel", String(lvl))
+	if lvl := integrityLevel(e.textName(nMandatoryLabel)); lvl != "" {
+		e.setIfAbsentName(nIntegrityLevel, String(lvl))
 	}
-	if v, ok := e.Get("ProcessId"); ok && !e.Has("ParentProcessId") {
-		e.setIfAbsent("ParentProcessId", pidValue(e, v))
+	if v, ok := e.getName(nProcessID); ok && !e.hasName(nParentProcessID) {
+		e.setIfAbsentName(nParentProcessID, pidValue(e, v))
 	}
 }
+
+var (
+	a4688Image       = newAliasRule("Image", "NewProcessName")
+	a4688ParentImage = newAliasRule("ParentImage", "ParentProcessName")
+)
 
 // integrityLevel names a mandatory label SID the way Sysmon's
 // IntegrityLevel does.
@@ -141,20 +195,31 @@ func bareEVTX(e *Event) {
 			}
 		}
 	}
-	const sys = "Event.System."
-	e.aliasFirst("Channel", sys+"Channel")
-	e.aliasFirst("EventID", sys+"EventID", sys+"EventID.#text", sys+"EventID.#value")
-	e.aliasFirst("Provider_Name", sys+"Provider.#attributes.Name", sys+"Provider_attributes.Name", sys+"Provider.@Name", sys+"Provider.Name")
-	e.aliasFirst("Provider_Guid", sys+"Provider.#attributes.Guid", sys+"Provider_attributes.Guid", sys+"Provider.@Guid")
-	e.aliasFirst("Computer", sys+"Computer")
-	e.aliasFirst("EventRecordID", sys+"EventRecordID")
-	for _, f := range [...]string{"Level", "Task", "Opcode", "Keywords", "Version"} {
-		e.aliasFirst(f, sys+f, sys+f+".#text")
+	for i := range evtxAliases {
+		e.apply(&evtxAliases[i])
 	}
-	e.aliasFirst(FieldTimestamp, sys+"TimeCreated.#attributes.SystemTime", sys+"TimeCreated_attributes.SystemTime", sys+"TimeCreated.@SystemTime")
-	e.aliasFirst("ProcessID", sys+"Execution.#attributes.ProcessID", sys+"Execution_attributes.ProcessID", sys+"Execution.@ProcessID")
-	e.aliasFirst("UserID", sys+"Security.#attributes.UserID", sys+"Security_attributes.UserID", sys+"Security.@UserID")
 }
+
+// evtxAliases are bareEVTX's names from Event.System.*, in order.
+var evtxAliases = func() []aliasRule {
+	const sys = "Event.System."
+	rules := []aliasRule{
+		newAliasRule("Channel", sys+"Channel"),
+		newAliasRule("EventID", sys+"EventID", sys+"EventID.#text", sys+"EventID.#value"),
+		newAliasRule("Provider_Name", sys+"Provider.#attributes.Name", sys+"Provider_attributes.Name", sys+"Provider.@Name", sys+"Provider.Name"),
+		newAliasRule("Provider_Guid", sys+"Provider.#attributes.Guid", sys+"Provider_attributes.Guid", sys+"Provider.@Guid"),
+		newAliasRule("Computer", sys+"Computer"),
+		newAliasRule("EventRecordID", sys+"EventRecordID"),
+	}
+	for _, f := range [...]string{"Level", "Task", "Opcode", "Keywords", "Version"} {
+		rules = append(rules, newAliasRule(f, sys+f, sys+f+".#text"))
+	}
+	return append(rules,
+		newAliasRule(FieldTimestamp, sys+"TimeCreated.#attributes.SystemTime", sys+"TimeCreated_attributes.SystemTime", sys+"TimeCreated.@SystemTime"),
+		newAliasRule("ProcessID", sys+"Execution.#attributes.ProcessID", sys+"Execution_attributes.ProcessID", sys+"Execution.@ProcessID"),
+		newAliasRule("UserID", sys+"Security.#attributes.UserID", sys+"Security_attributes.UserID", sys+"Security.@UserID"),
+	)
+}()
 
 // bareWinlogbeat handles winlog.event_data.* (Winlogbeat, Elastic Agent).
 func bareWinlogbeat(e *Event) {
@@ -175,95 +240,126 @@ func bareWinlogbeat(e *Event) {
 			e.keepAbsent(rest, e.fields[i].Value)
 		}
 	}
-	e.aliasFirst("Channel", "winlog.channel")
-	e.aliasFirst("EventID", "winlog.event_id", "event.code")
-	e.aliasFirst("Provider_Name", "winlog.provider_name", "event.provider")
-	e.aliasFirst("Computer", "winlog.computer_name", "host.hostname", "host.name")
-	e.aliasFirst("EventRecordID", "winlog.record_id")
-	e.aliasFirst("Task", "winlog.task")
-	e.aliasFirst("Keywords", "winlog.keywords")
+	for i := range winlogbeatAliases {
+		e.apply(&winlogbeatAliases[i])
+	}
+}
+
+// winlogbeatAliases are bareWinlogbeat's names from winlog.*, in order.
+var winlogbeatAliases = [...]aliasRule{
+	newAliasRule("Channel", "winlog.channel"),
+	newAliasRule("EventID", "winlog.event_id", "event.code"),
+	newAliasRule("Provider_Name", "winlog.provider_name", "event.provider"),
+	newAliasRule("Computer", "winlog.computer_name", "host.hostname", "host.name"),
+	newAliasRule("EventRecordID", "winlog.record_id"),
+	newAliasRule("Task", "winlog.task"),
+	newAliasRule("Keywords", "winlog.keywords"),
 }
 
 // windowsECS adds the common fields from the bare Windows names, for any
 // layout (and for Wazuh's data.win.* once made bare).
 func windowsECS(e *Event) {
-	if v, ok := e.Get("EventID"); ok {
+	if i := e.findName(nEventID); i >= 0 {
+		v := e.fields[i].Value
 		// EventID is a number whatever the layout (Winlogbeat sends
 		// "4688"), so a Sigma "EventID: 4688" compares alike everywhere.
 		if v.kind == KindString && isDigits(v.text) {
-			e.fields[e.find("EventID")].Value = Number(v.text)
 			v = Number(v.text)
+			e.fields[i].Value = v
 		}
-		e.setIfAbsent(FieldEventCode, v)
+		e.setIfAbsentName(nEventCode, v)
 	}
-	e.alias(FieldEventProvider, "Provider_Name")
-	e.alias(FieldHostName, "Computer")
-	e.aliasFirst(FieldMessage, "Message")
+	e.aliasName(nEventProvider, nProviderName)
+	e.aliasName(nHostName, nComputer)
+	e.apply(&ecsMessage)
 
 	// Process: Sysmon names first, then Security auditing (4688, 4663...).
-	e.aliasFirst(FieldProcessExe, "Image", "NewProcessName", "ProcessName", "SourceImage")
-	e.aliasFirst(FieldProcessCmdLine, "CommandLine")
-	e.aliasFirst(FieldParentExe, "ParentImage", "ParentProcessName")
-	e.aliasFirst(FieldParentCmdLine, "ParentCommandLine")
-	// In 4688 ProcessId is the creator; NewProcessId is the process.
-	if v, ok := e.Get("NewProcessId"); ok {
-		e.setIfAbsent(FieldProcessPID, pidValue(e, v))
-	} else if v, ok := e.Get("ProcessId"); ok {
-		e.setIfAbsent(FieldProcessPID, pidValue(e, v))
+	for i := range ecsProcess {
+		e.apply(&ecsProcess[i])
 	}
-	if exe := e.Text(FieldProcessExe); exe != "" {
-		e.setIfAbsent(FieldProcessName, String(baseName(exe)))
+	// In 4688 ProcessId is the creator; NewProcessId is the process.
+	if v, ok := e.getName(nNewProcessID); ok {
+		e.setIfAbsentName(nProcessPID, pidValue(e, v))
+	} else if v, ok := e.getName(nProcessID); ok {
+		e.setIfAbsentName(nProcessPID, pidValue(e, v))
+	}
+	if exe := e.textName(nProcessExe); exe != "" {
+		e.setIfAbsentName(nProcessName, String(baseName(exe)))
 	}
 
 	// User: Sysmon writes DOMAIN\user; Security has Target*/Subject*.
-	for _, f := range [...]string{"User", "TargetUserName", "SubjectUserName", "AccountName"} {
-		u := e.Text(f)
+	for k, f := range windowsUsers {
+		u := e.textName(f)
 		if u == "" || u == "-" {
 			continue
 		}
 		if i := strings.IndexByte(u, '\\'); i >= 0 {
-			e.setIfAbsent(FieldUserDomain, String(u[:i]))
+			e.setIfAbsentName(nUserDomain, String(u[:i]))
 			u = u[i+1:]
-		} else if f == "TargetUserName" {
-			e.alias(FieldUserDomain, "TargetDomainName")
-		} else if f == "SubjectUserName" {
-			e.alias(FieldUserDomain, "SubjectDomainName")
+		} else if k == 1 { // TargetUserName
+			e.aliasName(nUserDomain, nTargetDomainName)
+		} else if k == 2 { // SubjectUserName
+			e.aliasName(nUserDomain, nSubjectDomain)
 		}
-		e.setIfAbsent(FieldUserName, String(u))
+		e.setIfAbsentName(nUserName, String(u))
 		break
 	}
 
 	// Network (Sysmon 3, Security 4624/5156...).
-	e.aliasFirst(FieldSourceIP, "SourceIp", "IpAddress", "SourceAddress", "ClientAddress")
-	e.aliasFirst(FieldSourcePort, "SourcePort", "IpPort")
-	e.aliasFirst(FieldDestinationIP, "DestinationIp", "DestAddress")
-	e.aliasFirst(FieldDestinationPort, "DestinationPort", "DestPort")
-	e.aliasFirst(FieldDestinationHost, "DestinationHostname")
-	if p := e.Text("Protocol"); p != "" && !e.Has(FieldTransport) {
-		e.setIfAbsent(FieldTransport, String(transportName(p)))
+	for i := range ecsNetwork {
+		e.apply(&ecsNetwork[i])
+	}
+	if p := e.textName(nProtocol); p != "" && !e.hasName(nTransport) {
+		e.setIfAbsentName(nTransport, String(transportName(p)))
 	}
 
 	// DNS (Sysmon 22, DNS client events).
-	e.aliasFirst(FieldDNSQuestion, "QueryName")
+	e.apply(&ecsDNS)
 
 	// Files and registry.
-	e.aliasFirst(FieldFilePath, "TargetFilename", "ImageLoaded", "ImagePath")
-	if !e.Has(FieldFilePath) && e.Text("ObjectType") == "File" {
-		e.alias(FieldFilePath, "ObjectName")
+	e.apply(&ecsFilePath)
+	if !e.hasName(nFilePath) && e.textName(nObjectType) == "File" {
+		e.aliasName(nFilePath, nObjectName)
 	}
-	if p := e.Text(FieldFilePath); p != "" {
-		e.setIfAbsent(FieldFileName, String(baseName(p)))
+	if p := e.textName(nFilePath); p != "" {
+		e.setIfAbsentName(nFileName, String(baseName(p)))
 	}
-	e.aliasFirst(FieldRegistryPath, "TargetObject")
-	if h := e.Text("Hashes"); h != "" {
+	e.apply(&ecsRegistry)
+	if h := e.textName(nHashes); h != "" {
 		hashList(e, h)
-	} else if h := e.Text("Hash"); h != "" {
+	} else if h := e.textName(nHash); h != "" {
 		hashList(e, h)
 	}
-	e.aliasFirst(FieldRuleName, "RuleName")
-	e.aliasFirst(FieldEventAction, "EventType")
-	e.aliasFirst(FieldTimestamp, "UtcTime", "TimeCreated")
+	for i := range ecsRest {
+		e.apply(&ecsRest[i])
+	}
 }
+
+// windowsECS's aliasFirst rules, in the order it applies them.
+var (
+	ecsMessage = newAliasRule(FieldMessage, "Message")
+	ecsProcess = [...]aliasRule{
+		newAliasRule(FieldProcessExe, "Image", "NewProcessName", "ProcessName", "SourceImage"),
+		newAliasRule(FieldProcessCmdLine, "CommandLine"),
+		newAliasRule(FieldParentExe, "ParentImage", "ParentProcessName"),
+		newAliasRule(FieldParentCmdLine, "ParentCommandLine"),
+	}
+	ecsNetwork = [...]aliasRule{
+		newAliasRule(FieldSourceIP, "SourceIp", "IpAddress", "SourceAddress", "ClientAddress"),
+		newAliasRule(FieldSourcePort, "SourcePort", "IpPort"),
+		newAliasRule(FieldDestinationIP, "DestinationIp", "DestAddress"),
+		newAliasRule(FieldDestinationPort, "DestinationPort", "DestPort"),
+		newAliasRule(FieldDestinationHost, "DestinationHostname"),
+	}
+	ecsDNS      = newAliasRule(FieldDNSQuestion, "QueryName")
+	ecsFilePath = newAliasRule(FieldFilePath, "TargetFilename", "ImageLoaded", "ImagePath")
+	ecsRegistry = newAliasRule(FieldRegistryPath, "TargetObject")
+	ecsRest     = [...]aliasRule{
+		newAliasRule(FieldRuleName, "RuleName"),
+		newAliasRule(FieldEventAction, "EventType"),
+		newAliasRule(FieldTimestamp, "UtcTime", "TimeCreated"),
+	}
+)
 
 // hashList reads Sysmon's "SHA1=...,MD5=...,SHA256=...,IMPHASH=...".
 func hashList(e *Event, s string) {
@@ -276,11 +372,11 @@ func hashList(e *Event, s string) {
 		}
 		switch strings.ToUpper(strings.TrimSpace(k)) {
 		case "MD5":
-			e.setIfAbsent(FieldFileMD5, String(v))
+			e.setIfAbsentName(nFileMD5, String(v))
 		case "SHA1":
-			e.setIfAbsent(FieldFileSHA1, String(v))
+			e.setIfAbsentName(nFileSHA1, String(v))
 		case "SHA256":
-			e.setIfAbsent(FieldFileSHA256, String(v))
+			e.setIfAbsentName(nFileSHA256, String(v))
 		}
 	}
 }
