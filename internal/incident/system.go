@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"bulwark/internal/access"
 	"bulwark/internal/errs"
 	"bulwark/internal/store"
 )
@@ -236,4 +237,82 @@ func systemNames(ctx context.Context, tx *store.Tx, id int64) (string, error) {
 		names = append(names, n)
 	}
 	return strings.Join(names, " "), rows.Err()
+}
+
+// LinkSystems adds inventory systems to the incident's linked systems,
+// keeping those already linked and skipping ids linked already (detection
+// links the systems of alerts promoted to an incident). Linking is an edit
+// of the record: the caller must be allowed to edit it (CanEdit) and to
+// see each new system in the inventory, as for Update, and the change is
+// journalled and audited as Update records it. Nothing new to link writes
+// nothing.
+func (s *Service) LinkSystems(ctx context.Context, id int64, ids []int64) (Incident, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return Incident{}, err
+	}
+	before, err := s.visible(ctx, s.db, p, id)
+	if err != nil {
+		return Incident{}, s.audited(ctx, err)
+	}
+	linked := before.SystemIDs()
+	var add []int64
+	for _, sid := range ids {
+		if !slices.Contains(linked, sid) && !slices.Contains(add, sid) {
+			add = append(add, sid)
+		}
+	}
+	if len(add) == 0 {
+		return before, nil
+	}
+	if !CanEdit(p, &before) {
+		return Incident{}, s.audited(ctx, &denial{action: "edit the incident", id: id, err: access.Deny("edit the incident")})
+	}
+	// The new systems are checked against the caller's view of the
+	// inventory before the transaction (the inventory reads on its own).
+	if _, err := s.checkSystems(ctx, append(slices.Clone(linked), add...), linked); err != nil {
+		return Incident{}, err
+	}
+	err = s.transact(ctx, func(tx *store.Tx) error {
+		_, cur, err := s.allowed(ctx, tx, id, "edit the incident", CanEdit)
+		if err != nil {
+			return err
+		}
+		if cur.Status == StatusDuplicate {
+			return errs.E(errs.Conflict, "this incident was merged into %s; edit that one", cur.MergedIntoRef)
+		}
+		all := cur.SystemIDs()
+		n := len(all)
+		for _, sid := range add {
+			if !slices.Contains(all, sid) {
+				all = append(all, sid)
+			}
+		}
+		if len(all) == n {
+			return nil
+		}
+		if len(all) > maxSystems {
+			return errs.Field("system_ids", "at most %d systems", maxSystems)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE incidents SET updated_at = ? WHERE id = ?`, s.stamp(), id); err != nil {
+			return fmt.Errorf("incident: update %d: %w", id, err)
+		}
+		if err := s.journal(ctx, tx, id, JournalEvent, "edited", "systems"); err != nil {
+			return err
+		}
+		if err := s.setSystems(ctx, tx, id, all); err != nil {
+			return err
+		}
+		if err := s.reindex(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := s.refreshDue(ctx, tx, id); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, "incident.update", id, "systems")
+	})
+	if err != nil {
+		return Incident{}, err
+	}
+	return s.load(ctx, s.db, id)
 }

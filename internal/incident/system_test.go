@@ -272,3 +272,83 @@ func TestTaskDueMakesIncidentOverdue(t *testing.T) {
 }
 
 func itoa(n int64) string { return fmt.Sprint(n) }
+
+// TestLinkSystems adds systems to an incident's links without removing
+// any: what detection does when alerts are promoted to an incident.
+func TestLinkSystems(t *testing.T) {
+	t.Parallel()
+	each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		inv := sysinv.NewService(sysinv.Deps{DB: db, Audit: w.log, Now: w.clock.Now}, sysinv.Config{})
+		w.svc.SetSystemCatalog(inventory{inv})
+		portal := w.addSystem(t, inv, "TPBA", "Cổng dịch vụ công thành phố", 4)
+		mail := w.addSystem(t, inv, "TPBA", "Thư điện tử thành phố", 2)
+		dept := w.addSystem(t, inv, "SKHCN", "Hệ thống thư điện tử tỉnh", 2)
+
+		in := defacement(w)
+		inc := w.create(t, "reporter", in)
+		// The coordinator links the department's system, which the
+		// reporter's agency may not see.
+		in.SystemIDs = []int64{dept}
+		if _, err := w.svc.Update(w.as("coord"), inc.ID, in); err != nil {
+			t.Fatal(err)
+		}
+		journalled := func() int {
+			t.Helper()
+			entries, err := w.svc.Journal(w.as("coord"), inc.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, e := range entries {
+				if e.Event == "edited" && e.Body == "systems" {
+					n++
+				}
+			}
+			return n
+		}
+		before := journalled()
+
+		// The reporter adds its agency's systems, once each; the
+		// department's stays.
+		got, err := w.svc.LinkSystems(w.as("reporter"), inc.ID, []int64{portal, mail, portal, dept})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for _, r := range got.Systems {
+			ids = append(ids, r.ID)
+		}
+		if len(ids) != 3 || got.InventoryLevel != 4 {
+			t.Errorf("linked systems %v, inventory level %d; want the three, level 4", ids, got.InventoryLevel)
+		}
+		if n := journalled(); n != before+1 {
+			t.Errorf("%d \"edited: systems\" journal entries, want %d", n, before+1)
+		}
+		if n := len(auditActions(t, db, "incident.update")); n != 2 {
+			t.Errorf("%d incident.update audit entries, want 2 (the coordinator's edit, the link)", n)
+		}
+		// Nothing new: nothing written.
+		if _, err := w.svc.LinkSystems(w.as("reporter"), inc.ID, []int64{mail, dept}); err != nil {
+			t.Fatal(err)
+		}
+		if n := journalled(); n != before+1 {
+			t.Errorf("linking linked systems journalled again (%d entries)", n)
+		}
+
+		// Only systems the caller may see, only by an editor.
+		other := w.create(t, "reporter", defacement(w))
+		if _, err := w.svc.LinkSystems(w.as("reporter"), other.ID, []int64{dept}); errs.FieldOf(err) != "system_ids" {
+			t.Errorf("reporter links another agency's system = %v, want a system_ids field error", err)
+		}
+		if _, err := w.svc.LinkSystems(w.as("tpba-viewer"), other.ID, []int64{portal}); errs.KindOf(err) != errs.Forbidden {
+			t.Errorf("a viewer links a system = %v, want forbidden", err)
+		}
+		if _, err := w.svc.LinkSystems(w.as("telecom"), other.ID, []int64{portal}); errs.KindOf(err) != errs.NotFound {
+			t.Errorf("someone who does not see the incident = %v, want not found", err)
+		}
+		if got, _ := w.svc.Get(w.as("coord"), other.ID); len(got.Systems) != 0 {
+			t.Errorf("refused links left %+v", got.Systems)
+		}
+	})
+}
