@@ -273,9 +273,11 @@ func (s *Service) SetAlertStatus(ctx context.Context, id int64, status, reason s
 	return out, err
 }
 
-// PromoteInput promotes alerts: to the existing incident IncidentID, or to
-// a new incident from Incident (its title defaults to the first alert's,
-// its linked systems to those the alerts hit that the caller sees).
+// PromoteInput promotes alerts: to the existing incident IncidentID (the
+// systems the alerts hit that the caller sees are added to its linked
+// systems when the caller may edit it), or to a new incident from Incident
+// (its title defaults to the first alert's, its linked systems to those
+// the alerts hit that the caller sees).
 type PromoteInput struct {
 	AlertIDs   []int64         `json:"alert_ids"`
 	IncidentID int64           `json:"incident_id,omitempty"`
@@ -320,6 +322,20 @@ func (s *Service) Promote(ctx context.Context, in PromoteInput) (incident.Incide
 	if in.IncidentID != 0 {
 		if inc, err = s.inc.Get(ctx, in.IncidentID); err != nil {
 			return incident.Incident{}, err
+		}
+		// The systems the alerts hit, as the caller sees them, join those
+		// linked already. Linking is an edit of the record: a contributor
+		// who may not edit it (a task's agency) still attaches the alerts.
+		var add []int64
+		for _, a := range alerts {
+			if a.System != nil && !slices.Contains(inc.SystemIDs(), a.System.ID) && !slices.Contains(add, a.System.ID) {
+				add = append(add, a.System.ID)
+			}
+		}
+		if len(add) > 0 && incident.CanEdit(p, &inc) {
+			if inc, err = s.inc.LinkSystems(ctx, inc.ID, add); err != nil {
+				return incident.Incident{}, err
+			}
 		}
 	} else {
 		x := *in.Incident

@@ -70,6 +70,7 @@ type fakeIncidents struct {
 	created     []incident.Input
 	observables []incident.ObservableInput
 	comments    []string
+	linked      [][]int64
 }
 
 func (f *fakeIncidents) Create(ctx context.Context, in incident.Input) (incident.Incident, error) {
@@ -98,6 +99,13 @@ func (f *fakeIncidents) Comment(ctx context.Context, id int64, body string) (inc
 	defer f.mu.Unlock()
 	f.comments = append(f.comments, body)
 	return incident.Entry{}, nil
+}
+
+func (f *fakeIncidents) LinkSystems(ctx context.Context, id int64, ids []int64) (incident.Incident, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.linked = append(f.linked, ids)
+	return incident.Incident{ID: id, Ref: "SC-2026-0077"}, nil
 }
 
 // fakeDirectory is a fixed information systems inventory.

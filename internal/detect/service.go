@@ -24,6 +24,7 @@ type IncidentSink interface {
 	Get(ctx context.Context, id int64) (incident.Incident, error)
 	AddObservable(ctx context.Context, id int64, in incident.ObservableInput) (incident.Observable, error)
 	Comment(ctx context.Context, id int64, body string) (incident.Entry, error)
+	LinkSystems(ctx context.Context, id int64, ids []int64) (incident.Incident, error)
 }
 
 // Deps are what the service works with. Intel, Incidents and Systems may
