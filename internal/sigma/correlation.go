@@ -78,6 +78,7 @@ type groupState struct {
 	last   time.Time            // the latest event time seen: the window ends there
 	times  []time.Time          // event_count, in time order
 	seen   map[string]time.Time // value_count: value -> last seen
+	order  []seenAt             // value_count: (time, value) in time order, stale entries included
 	ruleAt []time.Time          // temporal: last match per rule
 	stage  int                  // temporal_ordered: rules seen in order
 	start  time.Time            // temporal_ordered: time of the first
@@ -207,22 +208,7 @@ func (c *Correlator) observe(rf ref, r *Rule, ev Event, t time.Time) (Correlatio
 		if !ok {
 			return CorrelationAlert{}, false
 		}
-		if g.seen == nil {
-			g.seen = map[string]time.Time{}
-		}
-		for val, at := range g.seen {
-			if at.Before(since) {
-				delete(g.seen, val)
-			}
-		}
-		if at, ok := g.seen[v]; !ok {
-			if len(g.seen) >= c.opts.MaxEventsPerGroup {
-				evictOldest(g.seen)
-			}
-			g.seen[v] = t
-		} else if t.After(at) {
-			g.seen[v] = t
-		}
+		g.observeValue(v, t, since, c.opts.MaxEventsPerGroup)
 		count = int64(len(g.seen))
 	case Temporal:
 		if g.ruleAt == nil {
@@ -307,23 +293,71 @@ func insertTime(ts []time.Time, t time.Time) []time.Time {
 	return slices.Insert(ts, i, t)
 }
 
-// pruneTimes drops the timestamps before since, keeping order.
+// pruneTimes drops the timestamps before since, keeping order. Nothing is
+// copied when nothing expired, the common case of a busy group.
 func pruneTimes(ts []time.Time, since time.Time) []time.Time {
 	i := 0
 	for i < len(ts) && ts[i].Before(since) {
 		i++
 	}
+	if i == 0 {
+		return ts
+	}
 	return append(ts[:0], ts[i:]...)
 }
 
-func evictOldest(m map[string]time.Time) {
-	var oldest string
-	var at time.Time
-	first := true
-	for k, t := range m {
-		if first || t.Before(at) {
-			oldest, at, first = k, t, false
+// seenAt is one observation of a value_count group: the value v was seen
+// at t. The group's order holds them sorted by time; an entry whose time
+// is no longer the value's latest (seen[v]) is stale and skipped.
+type seenAt struct {
+	t time.Time
+	v string
+}
+
+// observeValue records value v seen at t in a value_count group whose
+// window starts at since, keeping at most max distinct values (the
+// oldest go first). Expired values leave from the front of the time
+// order, so an event costs the values that expire, not a pass over all
+// of them.
+func (g *groupState) observeValue(v string, t, since time.Time, max int) {
+	if g.seen == nil {
+		g.seen = map[string]time.Time{}
+	}
+	for len(g.order) > 0 && g.order[0].t.Before(since) {
+		g.dropFront()
+	}
+	if at, ok := g.seen[v]; ok && !t.After(at) {
+		return // an earlier sighting of a value already counted
+	}
+	if _, ok := g.seen[v]; !ok {
+		for len(g.seen) >= max && len(g.order) > 0 {
+			g.dropFront()
 		}
 	}
-	delete(m, oldest)
+	g.seen[v] = t
+	i := len(g.order)
+	for i > 0 && g.order[i-1].t.After(t) { // mostly in order: look from the end
+		i--
+	}
+	g.order = slices.Insert(g.order, i, seenAt{t, v})
+	// Stale entries are bounded: past twice the live values, the order is
+	// rebuilt from them.
+	if len(g.order) > 2*len(g.seen)+16 {
+		g.order = g.order[:0]
+		for val, at := range g.seen {
+			g.order = append(g.order, seenAt{at, val})
+		}
+		slices.SortFunc(g.order, func(a, b seenAt) int { return a.t.Compare(b.t) })
+	}
+}
+
+// dropFront removes the oldest observation, and its value when the
+// observation is the value's latest.
+func (g *groupState) dropFront() {
+	e := g.order[0]
+	g.order[0] = seenAt{}
+	g.order = g.order[1:]
+	if at, ok := g.seen[e.v]; ok && at.Equal(e.t) {
+		delete(g.seen, e.v)
+	}
 }

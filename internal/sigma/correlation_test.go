@@ -1,6 +1,8 @@
 package sigma
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -233,4 +235,104 @@ func slicesSorted(ts []time.Time) bool {
 		}
 	}
 	return true
+}
+
+// TestObserveValueAgreesWithScan checks the value_count bookkeeping (a
+// time-ordered queue with stale entries) against the plain model it
+// replaced: a map scanned on every event, expired values deleted, the
+// oldest value evicted when the group is full. Values come in a random
+// order, with repeats, and times out of order.
+func TestObserveValueAgreesWithScan(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for round := range 200 {
+		max := 1 + rng.IntN(8)
+		if round%4 == 0 {
+			max = 100 // never full
+		}
+		span := time.Duration(1+rng.IntN(20)) * time.Second
+		var g groupState
+		model := map[string]time.Time{}
+		var last time.Time
+		for i := range 300 {
+			at := base.Add(time.Duration(i/2+rng.IntN(10))*time.Second + time.Duration(i)) // no two alike
+			if !last.IsZero() && at.Before(last.Add(-span)) {
+				continue // the correlator drops events older than the window
+			}
+			if at.After(last) {
+				last = at
+			}
+			since := last.Add(-span)
+			v := fmt.Sprintf("v%d", rng.IntN(12))
+			scanModel(model, v, at, since, max)
+			g.observeValue(v, at, since, max)
+			if len(g.seen) != len(model) {
+				t.Fatalf("round %d event %d: %d values counted, the model has %d", round, i, len(g.seen), len(model))
+			}
+			for val, seen := range model {
+				got, ok := g.seen[val]
+				if !ok {
+					t.Fatalf("round %d event %d: value %s missing", round, i, val)
+				}
+				if !got.Equal(seen) {
+					t.Fatalf("round %d event %d: value %s at %v, model %v", round, i, val, got, seen)
+				}
+			}
+			if len(g.order) > 2*len(g.seen)+16 {
+				t.Fatalf("round %d: %d queued observations for %d values", round, len(g.order), len(g.seen))
+			}
+		}
+	}
+}
+
+// scanModel is the value_count bookkeeping observeValue replaced: every
+// event scans every value.
+func scanModel(model map[string]time.Time, v string, at, since time.Time, max int) {
+	for val, seen := range model {
+		if seen.Before(since) {
+			delete(model, val)
+		}
+	}
+	if seen, ok := model[v]; !ok {
+		if len(model) >= max {
+			var oldest string
+			var ot time.Time
+			for k, s := range model {
+				if oldest == "" || s.Before(ot) {
+					oldest, ot = k, s
+				}
+			}
+			delete(model, oldest)
+		}
+		model[v] = at
+	} else if at.After(seen) {
+		model[v] = at
+	}
+}
+
+// BenchmarkValueCount measures a value_count group under a password
+// spray: a new user name every 10 ms over a 5-minute window, so about
+// 30,000 names are live and the group holds its cap of 10,000; the scan
+// of every value per event, which it replaced, runs beside it.
+func BenchmarkValueCount(b *testing.B) {
+	const max = 10000
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	names := make([]string, 50000)
+	for i := range names {
+		names[i] = fmt.Sprintf("user%05d", i)
+	}
+	run := func(b *testing.B, observe func(v string, at, since time.Time)) {
+		for i := 0; b.Loop(); i++ {
+			at := base.Add(time.Duration(i) * 10 * time.Millisecond)
+			observe(names[i%len(names)], at, at.Add(-5*time.Minute))
+		}
+	}
+	b.Run("queue", func(b *testing.B) {
+		var g groupState
+		run(b, func(v string, at, since time.Time) { g.observeValue(v, at, since, max) })
+	})
+	b.Run("scan", func(b *testing.B) {
+		model := map[string]time.Time{}
+		run(b, func(v string, at, since time.Time) { scanModel(model, v, at, since, max) })
+	})
 }
