@@ -502,8 +502,21 @@ func (p *jsonParser) strSlow(start, bs, q int) (string, error) {
 				q = i + k
 			}
 		}
-		k := strings.IndexByte(s[i:q], '\\')
-		if k < 0 {
+		// The next backslash before q: escapes often follow each other
+		// (\r\n\t) or are a few bytes apart, so a short loop looks first
+		// and IndexByte, costly to set up, only takes over long runs.
+		j, end := i, min(q, i+16)
+		for j < end && s[j] != '\\' {
+			j++
+		}
+		if j == end && j < q {
+			if k := strings.IndexByte(s[j:q], '\\'); k >= 0 {
+				j += k
+			} else {
+				j = q
+			}
+		}
+		if j == q {
 			if q == len(s) {
 				break
 			}
@@ -520,8 +533,8 @@ func (p *jsonParser) strSlow(start, bs, q int) (string, error) {
 			}
 			return out, nil
 		}
-		buf = append(buf, s[i:i+k]...)
-		i += k
+		buf = append(buf, s[i:j]...)
+		i = j
 	}
 	p.e.buf = buf
 	p.pos = len(s)
