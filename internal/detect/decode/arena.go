@@ -19,8 +19,10 @@ import "unsafe"
 // newEvent starts an event over a private copy of line. extra is a hint of
 // how many bytes of unescaped text and built names will be appended.
 func newEvent(line []byte, format Format, extra int) *Event {
-	buf := make([]byte, len(line), len(line)+extra)
-	copy(buf, line)
+	// Appending the extra capacity to a full-capacity view of line makes
+	// the runtime copy line into fresh memory and clear only the rest,
+	// where make with a capacity would clear all of it first.
+	buf := append(line[:len(line):len(line)], make([]byte, extra)...)[:len(line)]
 	e := &Event{format: format, buf: buf}
 	e.raw = bytesView(buf)
 	return e
