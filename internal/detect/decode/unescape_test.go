@@ -73,3 +73,33 @@ func TestUnescapeErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestNextBackslash compares the eight-bytes-at-a-time scan with a plain
+// loop, with bytes next to the backslash's value and with the high bit set.
+func TestNextBackslash(t *testing.T) {
+	alphabet := []byte{'\\', '[', ']', 0xdc, 0x5d, 0x5b, 0x00, 0xff, 0x80, 'a', '"'}
+	b := make([]byte, 40)
+	seed := uint32(1)
+	for n := 0; n < 20000; n++ {
+		for i := range b {
+			seed = seed*1664525 + 1013904223
+			if seed>>28 < 3 {
+				b[i] = '\\'
+			} else {
+				b[i] = alphabet[int(seed>>8)%len(alphabet)]
+			}
+		}
+		s := string(b)
+		i, end := n%7, len(s)-n%11
+		want := end
+		for k := i; k < end; k++ {
+			if s[k] == '\\' {
+				want = k
+				break
+			}
+		}
+		if got := nextBackslash(s, i, end); got != want {
+			t.Fatalf("nextBackslash(%q, %d, %d) = %d, want %d", s, i, end, got, want)
+		}
+	}
+}
