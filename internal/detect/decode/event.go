@@ -44,9 +44,13 @@ func (k Kind) String() string {
 // lists hold scalars, never nested lists (nested arrays are flattened the
 // way Elasticsearch does it). Values are immutable and cheap to copy.
 type Value struct {
+	_    [0]func() // keeps Value not comparable (== would compare lists by pointer)
 	kind Kind
 	text string
-	list []Value
+	// list is a pointer so that a Value takes four words rather than six
+	// (fields, lookups and matchers copy Values all the time; lists are
+	// rare). The slice is never changed once the Value is handed out.
+	list *[]Value
 }
 
 // String returns a string value.
@@ -72,7 +76,7 @@ func Null() Value { return Value{kind: KindNull} }
 
 // List returns a list value holding vs (not copied). Nested lists in vs are
 // kept as given; decoders never produce them.
-func List(vs ...Value) Value { return Value{kind: KindList, list: vs} }
+func List(vs ...Value) Value { return Value{kind: KindList, list: &vs} }
 
 // Kind returns the value's kind.
 func (v Value) Kind() Kind { return v.kind }
@@ -93,7 +97,7 @@ func (v Value) String() string {
 	}
 	var b strings.Builder
 	b.WriteByte('[')
-	for i, x := range v.list {
+	for i, x := range v.List() {
 		if i > 0 {
 			b.WriteString(", ")
 		}
@@ -106,10 +110,10 @@ func (v Value) String() string {
 // List returns the elements of a list value, nil for other kinds. The
 // caller must not modify the returned slice.
 func (v Value) List() []Value {
-	if v.kind != KindList {
+	if v.kind != KindList || v.list == nil {
 		return nil
 	}
-	return v.list
+	return *v.list
 }
 
 // Float returns the value as a float64: numbers, and strings holding a
@@ -148,7 +152,7 @@ func (v Value) Scalars() iter.Seq[Value] {
 		switch v.kind {
 		case KindNone, KindNull:
 		case KindList:
-			for _, x := range v.list {
+			for _, x := range v.List() {
 				if x.kind == KindList || x.kind == KindNone || x.kind == KindNull {
 					continue
 				}
@@ -492,7 +496,7 @@ func (e *Event) indexLast(h uint32) {
 // emptyValue reports whether v is absent, an empty string or an empty
 // list: what setIfAbsent does not set.
 func emptyValue(v Value) bool {
-	return v.kind == KindNone || (v.kind == KindString && v.text == "") || (v.kind == KindList && len(v.list) == 0)
+	return v.kind == KindNone || (v.kind == KindString && v.text == "") || (v.kind == KindList && len(v.List()) == 0)
 }
 
 // setIfAbsent adds a field during decoding unless the name is already

@@ -189,10 +189,11 @@ func (p *jsonParser) emit(name string, v Value, multi bool) {
 			if f.Value.kind != KindList {
 				f.Value = List(f.Value)
 			}
+			// The list is still being built: f holds its only reference.
 			if v.kind == KindList {
-				f.Value.list = append(f.Value.list, v.list...)
+				*f.Value.list = append(*f.Value.list, v.List()...)
 			} else {
-				f.Value.list = append(f.Value.list, v)
+				*f.Value.list = append(*f.Value.list, v)
 			}
 			return
 		}
@@ -217,7 +218,7 @@ func (p *jsonParser) array(name string, multi bool) error {
 		return err
 	}
 	if len(list) > 0 || !objects {
-		p.emit(name, Value{kind: KindList, list: list}, multi)
+		p.emit(name, List(list...), multi)
 	}
 	return nil
 }

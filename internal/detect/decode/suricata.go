@@ -49,8 +49,8 @@ func normaliseSuricata(e *Event) {
 	if strings.HasPrefix(e.Text("dns.type"), "answer") || e.Has("dns.answers.rdata") || e.Has("dns.rdata") {
 		resolvedIPs(e)
 	}
-	if v, ok := e.Get(FieldDNSQuestion); ok && v.kind == KindList && len(v.list) == 1 {
-		e.fields[e.find(FieldDNSQuestion)].Value = v.list[0]
+	if v, ok := e.Get(FieldDNSQuestion); ok && v.kind == KindList && len(v.List()) == 1 {
+		e.fields[e.find(FieldDNSQuestion)].Value = v.List()[0]
 	}
 
 	// HTTP.
@@ -192,8 +192,8 @@ func mapScalars(v Value, f func(string) string) Value {
 	case KindString:
 		return String(f(v.text))
 	case KindList:
-		out := make([]Value, 0, len(v.list))
-		for _, x := range v.list {
+		out := make([]Value, 0, len(v.List()))
+		for _, x := range v.List() {
 			if x.kind == KindString {
 				x = String(f(x.text))
 			}
