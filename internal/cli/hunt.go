@@ -42,7 +42,7 @@ func runHunt(ctx context.Context, e cmdEnv, args []string) error {
 	fs.SetOutput(e.stderr)
 	var rules, events multiFlag
 	fs.Var(&rules, "rules", "folder or file of Sigma rules (repeatable)")
-	fs.Var(&events, "events", "event file: NDJSON or lines, .gz, or .zip of .json (repeatable; more files may follow the flags)")
+	fs.Var(&events, "events", "event file: NDJSON, lines or pretty-printed JSON records, .gz, or .zip of .json (repeatable; more files may follow the flags)")
 	indicators := fs.String("indicators", "", "indicator list: one value per line (maltrail TSV, CSV first column, plain), optionally .gz or .xz")
 	format := fs.String("format", "auto", "event format: "+kindNames())
 	quiet := fs.Bool("summary", false, "print only the summary")

@@ -2,7 +2,11 @@ package detect
 
 import (
 	"archive/zip"
+	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -57,8 +61,10 @@ type HuntSummary struct {
 }
 
 // Hunt evaluates the rules and indicators over files without a server:
-// NDJSON or text lines in the chosen format, gzip-compressed (.gz, with the
-// gzip bomb guard) or in zip archives (each .json or .ndjson member). It
+// NDJSON or text lines in the chosen format, or pretty-printed JSON (one
+// object, several, or an array of them, as EVTX converters write single
+// records), gzip-compressed (.gz, with the gzip bomb guard) or in zip
+// archives (each .json or .ndjson member). It
 // calls out for every hit, in file order. Bad lines are counted, not fatal;
 // an unreadable file is.
 func Hunt(ctx context.Context, opts HuntOptions, files []string, out func(HuntMatch) error) (HuntSummary, error) {
@@ -78,7 +84,7 @@ func Hunt(ctx context.Context, opts HuntOptions, files []string, out func(HuntMa
 	sum := HuntSummary{ByTitle: map[string]int{}}
 	var hits []Hit
 	scan := func(name, entry string, r io.Reader) error {
-		return decode.DecodeLines(r, dec, opts.Decode, func(n int, ev decode.Event, err error) error {
+		return decodeStream(r, dec, opts.Decode, func(n int, ev decode.Event, err error) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -210,4 +216,83 @@ func sameIndicator(prev []Hit, values []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// maxPrettyJSONBytes bounds a pretty-printed JSON stream, which is read
+// whole; NDJSON streams have no such bound (only a line's).
+var maxPrettyJSONBytes = 64 << 20
+
+// decodeStream decodes r as lines (decode.DecodeLines) or, when it holds
+// pretty-printed JSON, object by object. A stream is pretty-printed JSON
+// when it starts with '[' (a JSON array: never an NDJSON line) or its first
+// line is a lone '{' (an NDJSON line holds a whole object). Each object of
+// such a stream, or each element of its array, is compacted to one line
+// and decoded; lineNo is the line where the object starts.
+func decodeStream(r io.Reader, d decode.Decoder, o decode.Options, fn func(lineNo int, ev decode.Event, err error) error) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, _ := br.Peek(64 << 10)
+	if !prettyJSON(head) {
+		return decode.DecodeLines(br, d, o, fn)
+	}
+	data, err := io.ReadAll(io.LimitReader(br, int64(maxPrettyJSONBytes)+1))
+	if err != nil {
+		return err
+	}
+	if len(data) > maxPrettyJSONBytes {
+		return fmt.Errorf("pretty-printed JSON larger than %d MiB: write one object per line (for example with jq -c)", maxPrettyJSONBytes>>20)
+	}
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	start := bytes.IndexFunc(data, func(r rune) bool { return r != ' ' && r != '\t' && r != '\r' && r != '\n' })
+	array := start >= 0 && data[start] == '['
+	if array {
+		if _, err := dec.Token(); err != nil {
+			return err
+		}
+	}
+	var line bytes.Buffer
+	for dec.More() {
+		off := int(dec.InputOffset())
+		for off < len(data) && strings.IndexByte(" \t\r\n,", data[off]) >= 0 {
+			off++
+		}
+		lineNo := 1 + bytes.Count(data[:off], []byte{'\n'})
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			// The rest of the stream cannot be split into objects.
+			var se *json.SyntaxError
+			switch {
+			case errors.As(err, &se):
+				return fn(lineNo, decode.Event{}, &decode.Error{Reason: decode.ReasonJSONSyntax, Line: lineNo, Offset: se.Offset, Msg: se.Error()})
+			case errors.Is(err, io.ErrUnexpectedEOF):
+				return fn(lineNo, decode.Event{}, &decode.Error{Reason: decode.ReasonJSONSyntax, Line: lineNo, Offset: -1, Msg: "the stream ends inside an object"})
+			}
+			return err
+		}
+		line.Reset()
+		var ev decode.Event
+		err := json.Compact(&line, raw)
+		if err == nil {
+			ev, err = d.Decode(line.Bytes())
+		}
+		if ferr := fn(lineNo, ev, err); ferr != nil {
+			return ferr
+		}
+	}
+	return nil
+}
+
+// prettyJSON reports whether a stream starting with head is pretty-printed
+// JSON rather than one object per line (see decodeStream).
+func prettyJSON(head []byte) bool {
+	head = bytes.TrimLeft(head, " \t\r\n\ufeff")
+	if len(head) == 0 {
+		return false
+	}
+	if head[0] == '[' {
+		return true
+	}
+	first, _, _ := bytes.Cut(head, []byte{'\n'})
+	return string(bytes.TrimSpace(first)) == "{"
 }

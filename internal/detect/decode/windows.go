@@ -171,7 +171,8 @@ func integrityLevel(sid string) string {
 // evtx_dump (attributes under "#attributes" or "<name>_attributes") and by
 // python-evtx through xmltodict (attributes as "@Name", text as "#text",
 // EventData as a Data list that the parser already turned into named
-// fields; see jsonParser.pairNamed).
+// fields; see jsonParser.pairNamed). A data name with spaces is also
+// given without them, the name Sigma rules use.
 func bareEVTX(e *Event) {
 	const data, user = "Event.EventData.", "Event.UserData."
 	n := len(e.fields)
@@ -186,6 +187,11 @@ func bareEVTX(e *Event) {
 				continue // attributes, odd nesting, an empty key; the full name stays
 			}
 			e.keepAbsent(rest, v)
+			if strings.IndexByte(rest, ' ') >= 0 {
+				// Windows Defender names its data "Threat Name",
+				// "Process Name"...; Sigma rules write ThreatName.
+				e.keepAbsent(strings.ReplaceAll(rest, " ", ""), v)
+			}
 		case strings.HasPrefix(name, user):
 			// UserData holds one element named after the event; its
 			// children are what Sigma calls the fields.
