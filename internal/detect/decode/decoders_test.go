@@ -104,6 +104,15 @@ func TestDecoders(t *testing.T) {
 			ls:     Logsource{Product: "windows", Services: []string{"sysmon"}, Categories: []string{"network_connection"}},
 		},
 		{
+			name: "evtx_dump defender 1119, data names with spaces", kind: KindWindows, format: FormatEVTX,
+			line: `{"Event":{"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Windows Defender"}},"EventID":1119,"Channel":"Microsoft-Windows-Windows Defender/Operational"},"EventData":{"Threat Name":"Virus:DOS/EICAR_Test_File","Source Name":"Real-Time Protection","Path":"file:_C:\\t\\x.exe"}}}`,
+			want: map[string]string{
+				"Threat Name": "Virus:DOS/EICAR_Test_File", "ThreatName": "Virus:DOS/EICAR_Test_File",
+				"SourceName": "Real-Time Protection", "Path": `file:_C:\t\x.exe`, "EventID": "1119",
+			},
+			ls: Logsource{Product: "windows", Services: []string{"windefend"}},
+		},
+		{
 			name: "winlogbeat sysmon 22", kind: KindWindows, line: sampleWinlogbeat, format: FormatWinlogbeat,
 			want: map[string]string{
 				"Channel": ChannelSysmon, "EventID": "22", "Provider_Name": "Microsoft-Windows-Sysmon", "Computer": "PC-02.so-tc.local",
