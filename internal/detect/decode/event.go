@@ -383,14 +383,18 @@ func hashName(s string) uint32 {
 
 // reindex builds a fresh index when the event is large enough to need one,
 // folding duplicate names (last value wins, first position kept).
-func (e *Event) reindex() {
+func (e *Event) reindex() { e.reindexSpare(0) }
+
+// reindexSpare is reindex with room for spare more fields before the index
+// has to grow.
+func (e *Event) reindexSpare(spare int) {
 	if len(e.fields) <= linearMax {
 		e.index = nil
 		e.dedupeLinear()
 		return
 	}
 	size := 32
-	for size < 2*len(e.fields) {
+	for size < 2*(len(e.fields)+spare) {
 		size <<= 1
 	}
 	index := make([]uint32, size)
@@ -415,7 +419,7 @@ func (e *Event) reindex() {
 	e.index = index
 	if dupes {
 		e.compact()
-		e.reindex()
+		e.reindexSpare(spare)
 	}
 }
 

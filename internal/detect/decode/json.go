@@ -57,9 +57,15 @@ func parseJSONObject(e *Event, s string, o *Options, prefix string, pairNamed bo
 			err = p.syntax("data after the top-level object")
 		}
 	}
-	e.reindex()
+	// The normalisers add common fields (a dozen for a Windows event):
+	// room for them spares a rebuild of the index halfway.
+	e.reindexSpare(normaliseSpare)
 	return err
 }
+
+// normaliseSpare is how many fields the index built after parsing has
+// room for before it must grow.
+const normaliseSpare = 16
 
 func (p *jsonParser) syntax(msg string) *Error { return errAt(ReasonJSONSyntax, p.pos, msg) }
 
