@@ -409,18 +409,35 @@ func (p *jsonParser) number() (Value, error) {
 // str scans the string starting at p.pos (a quote). Without escapes the
 // result is a slice of the input; with them it is unescaped into the arena.
 func (p *jsonParser) str() (string, error) {
-	start := p.pos + 1
-	rest := p.s[start:]
-	q := strings.IndexByte(rest, '"')
+	s, start := p.s, p.pos+1
+	// Most keys and values are short: one pass over their first bytes
+	// finds the end or the first escape, where two IndexByte calls would
+	// cost more to set up than to scan.
+	end := min(len(s), start+32)
+	if j := nextQuoteOrBackslash(s, start, end); j < end {
+		if s[j] == '"' {
+			p.pos = j + 1
+			return p.checkUTF8(s[start:j], start)
+		}
+		q := strings.IndexByte(s[j+1:], '"')
+		if q < 0 {
+			p.pos = len(s)
+			return "", p.syntax("unterminated string")
+		}
+		return p.strSlow(start, j, j+1+q)
+	}
+	// A longer string: IndexByte for the rest.
+	q := strings.IndexByte(s[end:], '"')
 	if q < 0 {
-		p.pos = len(p.s)
+		p.pos = len(s)
 		return "", p.syntax("unterminated string")
 	}
-	if bs := strings.IndexByte(rest[:q], '\\'); bs >= 0 {
-		return p.strSlow(start, start+bs, start+q)
+	q += end
+	if bs := strings.IndexByte(s[end:q], '\\'); bs >= 0 {
+		return p.strSlow(start, end+bs, q)
 	}
-	p.pos = start + q + 1
-	return p.checkUTF8(rest[:q], start)
+	p.pos = q + 1
+	return p.checkUTF8(s[start:q], start)
 }
 
 func (p *jsonParser) checkUTF8(s string, off int) (string, error) {
@@ -561,6 +578,25 @@ func nextBackslash(s string, i, end int) int {
 	}
 	for ; i < end; i++ {
 		if s[i] == '\\' {
+			return i
+		}
+	}
+	return end
+}
+
+// nextQuoteOrBackslash returns the position of the first quote or
+// backslash in s[i:end], or end, eight bytes at a time like nextBackslash.
+func nextQuoteOrBackslash(s string, i, end int) int {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= end; i += 8 {
+		w := binary.LittleEndian.Uint64([]byte(s[i : i+8]))
+		a, b := w^(lo*'"'), w^(lo*'\\')
+		if m := ((a-lo)&^a | (b-lo)&^b) & hi; m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for ; i < end; i++ {
+		if c := s[i]; c == '"' || c == '\\' {
 			return i
 		}
 	}

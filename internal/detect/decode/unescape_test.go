@@ -103,3 +103,33 @@ func TestNextBackslash(t *testing.T) {
 		}
 	}
 }
+
+// TestNextQuoteOrBackslash compares the eight-bytes-at-a-time scan with a
+// plain loop.
+func TestNextQuoteOrBackslash(t *testing.T) {
+	alphabet := []byte{'\\', '"', '#', '!', 0xdc, 0xa2, 0x22 ^ 0x80, 0x00, 0xff, 'a', '['}
+	b := make([]byte, 40)
+	seed := uint32(7)
+	for n := 0; n < 20000; n++ {
+		for i := range b {
+			seed = seed*1664525 + 1013904223
+			if seed>>28 < 2 {
+				b[i] = alphabet[int(seed>>20)%2]
+			} else {
+				b[i] = alphabet[2+int(seed>>8)%(len(alphabet)-2)]
+			}
+		}
+		s := string(b)
+		i, end := n%7, len(s)-n%11
+		want := end
+		for k := i; k < end; k++ {
+			if s[k] == '\\' || s[k] == '"' {
+				want = k
+				break
+			}
+		}
+		if got := nextQuoteOrBackslash(s, i, end); got != want {
+			t.Fatalf("nextQuoteOrBackslash(%q, %d, %d) = %d, want %d", s, i, end, got, want)
+		}
+	}
+}
