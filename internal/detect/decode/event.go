@@ -561,6 +561,25 @@ func (e *Event) aliasName(to, from fieldName) {
 	}
 }
 
+// aliasPair is an alias call with both names hashed beforehand.
+type aliasPair struct{ to, from fieldName }
+
+// newAliasPairs pairs its arguments: to, from, to, from...
+func newAliasPairs(names ...string) []aliasPair {
+	ps := make([]aliasPair, len(names)/2)
+	for i := range ps {
+		ps[i] = aliasPair{to: newFieldName(names[2*i]), from: newFieldName(names[2*i+1])}
+	}
+	return ps
+}
+
+// aliasAll applies the pairs in order, as alias does.
+func (e *Event) aliasAll(ps []aliasPair) {
+	for i := range ps {
+		e.aliasName(ps[i].to, ps[i].from)
+	}
+}
+
 // aliasFirst sets to from the first of froms that is present and not empty
 // or "-" (Windows writes "-" for "none").
 func (e *Event) aliasFirst(to string, froms ...string) {

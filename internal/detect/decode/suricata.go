@@ -5,93 +5,144 @@ import (
 	"strings"
 )
 
+// Names looked up in every Suricata event, hashed once (see fieldName),
+// and its alias calls in the order normaliseSuricata makes them.
+var (
+	nEventModule      = newFieldName(FieldEventModule)
+	nEventDataset     = newFieldName(FieldEventDataset)
+	nEventCategory    = newFieldName(FieldEventCategory)
+	nProto            = newFieldName("proto")
+	nEventType        = newFieldName("event_type")
+	nDNSType          = newFieldName("dns.type")
+	nDNSAnswersRdata  = newFieldName("dns.answers.rdata")
+	nDNSRdata         = newFieldName("dns.rdata")
+	nDNSQuestion      = newFieldName(FieldDNSQuestion)
+	nHTTPHostname     = newFieldName("http.hostname")
+	nHTTPURL          = newFieldName("http.url")
+	nFileinfoFilename = newFieldName("fileinfo.filename")
+	nSMTPMailFrom     = newFieldName("smtp.mail_from")
+	nEmailFromRaw     = newFieldName("email.from")
+	nEmailFrom        = newFieldName(FieldEmailFrom)
+	nSMTPRcptTo       = newFieldName("smtp.rcpt_to")
+	nEmailToRaw       = newFieldName("email.to")
+	nEmailTo          = newFieldName(FieldEmailTo)
+
+	suricataFlow = newAliasPairs(
+		FieldTimestamp, "timestamp",
+		FieldSourceIP, "src_ip",
+		FieldSourcePort, "src_port",
+		FieldDestinationIP, "dest_ip",
+		FieldDestinationPort, "dest_port",
+	)
+	suricataApp = newAliasPairs(
+		FieldProtocol, "app_proto",
+		FieldHostName, "host",
+	)
+	// alert.* travels with alert events and with http/dns records that
+	// carry a "metadata" alert block.
+	suricataAlert = newAliasPairs(
+		FieldRuleName, "alert.signature",
+		FieldRuleID, "alert.signature_id",
+		FieldRuleCategory, "alert.category",
+		FieldEventAction, "alert.action",
+		FieldLogLevel, "alert.severity",
+		FieldMessage, "alert.signature",
+	)
+	// DNS: EVE v1/v2 put rrname at dns.rrname; v3 (Suricata 7+) has
+	// dns.queries[].rrname and dns.answers[].rdata.
+	suricataDNS = [...]aliasRule{
+		newAliasRule(FieldDNSQuestion, "dns.rrname", "dns.queries.rrname"),
+		newAliasRule(FieldDNSQuestionType, "dns.rrtype", "dns.queries.rrtype"),
+		newAliasRule(FieldDNSAnswers, "dns.answers.rdata", "dns.rdata"),
+	}
+	suricataHTTP = newAliasPairs(
+		FieldURLDomain, "http.hostname",
+		FieldURLOriginal, "http.url",
+		FieldHTTPMethod, "http.http_method",
+		FieldHTTPStatus, "http.status",
+		FieldUserAgent, "http.http_user_agent",
+		FieldHTTPReferrer, "http.http_refer",
+		FieldHTTPVersion, "http.protocol",
+		FieldHTTPBytes, "http.length",
+	)
+	suricataTLS = newAliasPairs(
+		FieldTLSServerName, "tls.sni",
+		FieldTLSVersion, "tls.version",
+	)
+	suricataFileHashes = newAliasPairs(
+		FieldFileMD5, "fileinfo.md5",
+		FieldFileSHA1, "fileinfo.sha1",
+		FieldFileSHA256, "fileinfo.sha256",
+	)
+	suricataSubject = newFieldName(FieldEmailSubject)
+	suricataSubjRaw = newFieldName("email.subject")
+)
+
 // normaliseSuricata adds the common fields to a flattened Suricata EVE
 // event (event_type alert, dns, http, tls, flow, fileinfo, smtp, ...).
 func normaliseSuricata(e *Event) {
 	e.format = FormatSuricata
-	e.setIfAbsent(FieldEventModule, String("suricata"))
-	e.alias(FieldTimestamp, "timestamp")
-	e.alias(FieldSourceIP, "src_ip")
-	e.alias(FieldSourcePort, "src_port")
-	e.alias(FieldDestinationIP, "dest_ip")
-	e.alias(FieldDestinationPort, "dest_port")
-	if p := e.Text("proto"); p != "" {
-		e.setIfAbsent(FieldTransport, String(lowerProto(p)))
+	e.setIfAbsentName(nEventModule, String("suricata"))
+	e.aliasAll(suricataFlow)
+	if p := e.textName(nProto); p != "" {
+		e.setIfAbsentName(nTransport, String(lowerProto(p)))
 	}
-	e.alias(FieldProtocol, "app_proto")
-	e.alias(FieldHostName, "host")
+	e.aliasAll(suricataApp)
 
-	et := e.Text("event_type")
-	e.setIfAbsent(FieldEventDataset, String(et))
+	et := e.textName(nEventType)
+	e.setIfAbsentName(nEventDataset, String(et))
 	switch et {
 	case "alert", "anomaly", "drop":
-		e.setIfAbsent(FieldEventCategory, String("intrusion_detection"))
+		e.setIfAbsentName(nEventCategory, String("intrusion_detection"))
 	case "fileinfo":
-		e.setIfAbsent(FieldEventCategory, String("file"))
+		e.setIfAbsentName(nEventCategory, String("file"))
 	default:
-		e.setIfAbsent(FieldEventCategory, String("network"))
+		e.setIfAbsentName(nEventCategory, String("network"))
 	}
 
-	// alert.* travels with alert events and with http/dns records that
-	// carry a "metadata" alert block.
-	e.alias(FieldRuleName, "alert.signature")
-	e.alias(FieldRuleID, "alert.signature_id")
-	e.alias(FieldRuleCategory, "alert.category")
-	e.alias(FieldEventAction, "alert.action")
-	e.alias(FieldLogLevel, "alert.severity")
-	e.alias(FieldMessage, "alert.signature")
+	e.aliasAll(suricataAlert)
 
-	// DNS: EVE v1/v2 put rrname at dns.rrname; v3 (Suricata 7+) has
-	// dns.queries[].rrname and dns.answers[].rdata.
-	e.aliasFirst(FieldDNSQuestion, "dns.rrname", "dns.queries.rrname")
-	e.aliasFirst(FieldDNSQuestionType, "dns.rrtype", "dns.queries.rrtype")
-	e.aliasFirst(FieldDNSAnswers, "dns.answers.rdata", "dns.rdata")
-	if strings.HasPrefix(e.Text("dns.type"), "answer") || e.Has("dns.answers.rdata") || e.Has("dns.rdata") {
+	for i := range suricataDNS {
+		e.apply(&suricataDNS[i])
+	}
+	if strings.HasPrefix(e.textName(nDNSType), "answer") || e.hasName(nDNSAnswersRdata) || e.hasName(nDNSRdata) {
 		resolvedIPs(e)
 	}
-	if v, ok := e.Get(FieldDNSQuestion); ok && v.kind == KindList && len(v.List()) == 1 {
-		e.fields[e.find(FieldDNSQuestion)].Value = v.List()[0]
+	if i := e.findName(nDNSQuestion); i >= 0 {
+		if v := e.fields[i].Value; v.kind == KindList && len(v.List()) == 1 {
+			e.fields[i].Value = v.List()[0]
+		}
 	}
 
 	// HTTP.
-	host, uri := e.Text("http.hostname"), e.Text("http.url")
-	e.alias(FieldURLDomain, "http.hostname")
-	e.alias(FieldURLOriginal, "http.url")
-	e.alias(FieldHTTPMethod, "http.http_method")
-	e.alias(FieldHTTPStatus, "http.status")
-	e.alias(FieldUserAgent, "http.http_user_agent")
-	e.alias(FieldHTTPReferrer, "http.http_refer")
-	e.alias(FieldHTTPVersion, "http.protocol")
-	e.alias(FieldHTTPBytes, "http.length")
+	host, uri := e.textName(nHTTPHostname), e.textName(nHTTPURL)
+	e.aliasAll(suricataHTTP)
 	if uri != "" {
 		urlParts(e, "http", host, e.Text("http.http_port"), uri)
 	}
 
 	// TLS.
-	e.alias(FieldTLSServerName, "tls.sni")
-	e.alias(FieldTLSVersion, "tls.version")
+	e.aliasAll(suricataTLS)
 
 	// Files.
-	if fn := e.Text("fileinfo.filename"); fn != "" {
-		e.setIfAbsent(FieldFilePath, String(fn))
-		e.setIfAbsent(FieldFileName, String(baseName(fn)))
+	if fn := e.textName(nFileinfoFilename); fn != "" {
+		e.setIfAbsentName(nFilePath, String(fn))
+		e.setIfAbsentName(nFileName, String(baseName(fn)))
 	}
-	e.alias(FieldFileMD5, "fileinfo.md5")
-	e.alias(FieldFileSHA1, "fileinfo.sha1")
-	e.alias(FieldFileSHA256, "fileinfo.sha256")
+	e.aliasAll(suricataFileHashes)
 
 	// Mail.
-	if from := e.Text("smtp.mail_from"); from != "" {
-		e.setIfAbsent(FieldEmailFrom, String(trimAngle(from)))
-	} else if v, ok := e.Get("email.from"); ok {
-		e.setIfAbsent(FieldEmailFrom, v)
+	if from := e.textName(nSMTPMailFrom); from != "" {
+		e.setIfAbsentName(nEmailFrom, String(trimAngle(from)))
+	} else if v, ok := e.getName(nEmailFromRaw); ok {
+		e.setIfAbsentName(nEmailFrom, v)
 	}
-	if v, ok := e.Get("smtp.rcpt_to"); ok {
-		e.setIfAbsent(FieldEmailTo, mapScalars(v, trimAngle))
-	} else if v, ok := e.Get("email.to"); ok {
-		e.setIfAbsent(FieldEmailTo, v)
+	if v, ok := e.getName(nSMTPRcptTo); ok {
+		e.setIfAbsentName(nEmailTo, mapScalars(v, trimAngle))
+	} else if v, ok := e.getName(nEmailToRaw); ok {
+		e.setIfAbsentName(nEmailTo, v)
 	}
-	e.alias(FieldEmailSubject, "email.subject")
+	e.aliasName(suricataSubject, suricataSubjRaw)
 }
 
 // resolvedIPs copies the addresses among the DNS answers to
