@@ -1,17 +1,15 @@
 package cli
 
 import (
-	"archive/tar"
-	"bulwark/internal/sharedtest"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"bulwark/internal/sharedtest"
 )
 
 // detectTestdata returns ../shared/testdata/rel relative to the repository
@@ -22,41 +20,20 @@ func detectTestdata(tb testing.TB, rel string) string { return sharedtest.Dir(tb
 // folder, as an analyst's checkout would be.
 func extractSigmaHQ(t *testing.T, prefix string) string {
 	t.Helper()
-	f, err := os.Open(detectTestdata(t, "sigmahq/sigmahq-rules-8eaafff1.tgz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	gz, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	tr := tar.NewReader(gz)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return dir
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		name := strings.TrimPrefix(h.Name, "./")
-		if h.Typeflag != tar.TypeReg || !strings.HasPrefix(name, prefix) || !strings.HasSuffix(name, ".yml") {
-			continue
+	sharedtest.SigmaHQRules(t, func(name string, data []byte) {
+		if !strings.HasPrefix(name, prefix) {
+			return
 		}
 		p := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		data, err := io.ReadAll(io.LimitReader(tr, 1<<20))
-		if err != nil {
-			t.Fatal(err)
-		}
 		if err := os.WriteFile(p, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-	}
+	})
+	return dir
 }
 
 type huntLine struct {

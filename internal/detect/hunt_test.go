@@ -1,11 +1,8 @@
 package detect
 
 import (
-	"archive/tar"
-	"compress/gzip"
 	"context"
 	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -177,30 +174,9 @@ func TestSigmaHQRegressionSamples(t *testing.T) {
 // ../shared/testdata, straight from the archive.
 func sigmaHQCollection(t *testing.T) *sigma.Collection {
 	t.Helper()
-	f, err := os.Open(sharedtest.Dir(t, "sigmahq/sigmahq-rules-8eaafff1.tgz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	gz, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	col := &sigma.Collection{}
-	tr := tar.NewReader(gz)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return col
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if h.Typeflag != tar.TypeReg || !strings.HasSuffix(h.Name, ".yml") {
-			continue
-		}
-		col.AddReader(h.Name, tr, sigma.LoadOptions{})
-	}
+	sharedtest.SigmaHQRules(t, func(name string, data []byte) { col.AddBytes(name, data, sigma.LoadOptions{}) })
+	return col
 }
 
 // FuzzDecodeStream feeds hunting's stream splitter any input: it must not
@@ -339,38 +315,15 @@ func TestRegressionSamplesAgainstSigmaGo(t *testing.T) {
 // sigmaHQFiles returns the snapshot's rule files by rule id.
 func sigmaHQFiles(t *testing.T) map[string][]byte {
 	t.Helper()
-	f, err := os.Open(sharedtest.Dir(t, "sigmahq/sigmahq-rules-8eaafff1.tgz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	gz, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := map[string][]byte{}
-	tr := tar.NewReader(gz)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if h.Typeflag != tar.TypeReg || !strings.HasSuffix(h.Name, ".yml") {
-			continue
-		}
-		data, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
+	sharedtest.SigmaHQRules(t, func(_ string, data []byte) {
 		for _, line := range strings.SplitN(string(data), "\n", 10) {
 			if id, ok := strings.CutPrefix(line, "id: "); ok {
 				id, _, _ = strings.Cut(id, "#") // a comment may follow
 				out[strings.TrimSpace(id)] = data
-				break
+				return
 			}
 		}
-	}
+	})
+	return out
 }

@@ -1,14 +1,10 @@
 package sigma
 
 import (
-	"archive/tar"
 	"archive/zip"
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
-	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -22,40 +18,15 @@ import (
 // absent, unless BULWARK_TEST_SHARED=required, when it fails instead.
 func sharedTestdata(tb testing.TB, rel string) string { return sharedtest.Dir(tb, rel) }
 
-const sigmaTarball = "sigmahq/sigmahq-rules-8eaafff1.tgz"
-
 // forEachSigmaHQFile calls fn with every rule file of the SigmaHQ
 // tarball, read straight from the archive.
 func forEachSigmaHQFile(tb testing.TB, fn func(name string, data []byte)) {
 	tb.Helper()
-	f, err := os.Open(sharedTestdata(tb, sigmaTarball))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	gz, err := gzip.NewReader(f)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tr := tar.NewReader(gz)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return
+	sharedtest.SigmaHQRules(tb, func(name string, data []byte) {
+		if isRuleFile(name) {
+			fn(name, data)
 		}
-		if err != nil {
-			tb.Fatal(err)
-		}
-		name := strings.TrimPrefix(h.Name, "./")
-		if h.Typeflag != tar.TypeReg || !isRuleFile(name) {
-			continue
-		}
-		data, err := io.ReadAll(io.LimitReader(tr, DefaultMaxFileSize+1))
-		if err != nil {
-			tb.Fatal(err)
-		}
-		fn(name, data)
-	}
+	})
 }
 
 // loadSigmaHQ loads the rule files of the SigmaHQ tarball whose path has
@@ -149,7 +120,7 @@ func readOTRF(tb testing.TB, dir string) []otrfRecording {
 // all three rule folders of the snapshot.
 func windowsRules(tb testing.TB) []*CompiledRule {
 	tb.Helper()
-	sharedTestdata(tb, sigmaTarball)
+	sharedTestdata(tb, sharedtest.SigmaHQArchive)
 	winOnce.Do(func() { winCache = readWindowsRules(tb) })
 	if winCache == nil {
 		tb.Fatal("SigmaHQ Windows rules failed to load earlier")
