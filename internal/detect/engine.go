@@ -48,14 +48,19 @@ type Rules struct {
 
 	correlations []*sigma.Rule
 	compiled     []*sigma.CompiledRule
-	corrMu       sync.Mutex
-	byAgency     map[int64]*sigma.Correlator
+	// keys are Set's field names prepared for decode (sigma.FieldIDEvent).
+	keys     []decode.FieldKey
+	corrMu   sync.Mutex
+	byAgency map[int64]*sigma.Correlator
 }
 
 // NewRules builds a Rules from a loaded collection. Correlation rules that
 // do not compile are added to Rejects.
 func NewRules(c *sigma.Collection) *Rules {
 	r := &Rules{Set: sigma.NewRuleSet(c.Rules), Rejects: slices.Clone(c.Rejects)}
+	for _, n := range r.Set.FieldNames() {
+		r.keys = append(r.keys, decode.NewFieldKey(n))
+	}
 	if len(c.Correlations) > 0 {
 		corr, err := sigma.NewCorrelator(c.Correlations, c.Rules, sigma.CorrelatorOptions{FieldMap: FieldMap})
 		if err != nil {
@@ -145,6 +150,9 @@ type Snapshot struct {
 	matcher *sigma.Matcher
 	ibuf    []index.Match
 	rbuf    []*sigma.Rule
+	// se is the event being matched, as the matcher sees it; passed by
+	// pointer so that it costs no allocation.
+	se keyedEvent
 }
 
 // Snapshot loads the current index and rules for one goroutine's batch.
@@ -170,8 +178,10 @@ func (s *Snapshot) Match(ev *decode.Event, agency int64, t time.Time, dst []Hit)
 	}
 	ls := decode.LogsourceOf(ev)
 	se := sigmaEvent{ev}
+	s.se = keyedEvent{se, s.Rules.keys}
 	start := len(dst)
-	s.rbuf = s.matcher.MatchSet(se, ls.Product, ls.Categories, ls.Services, s.rbuf[:0])
+	s.rbuf = s.matcher.MatchSet(&s.se, ls.Product, ls.Categories, ls.Services, s.rbuf[:0])
+	s.se = keyedEvent{}
 	for _, r := range s.rbuf {
 		dst = append(dst, Hit{Kind: HitRule, Rule: r})
 	}
@@ -273,6 +283,24 @@ type sigmaEvent struct{ ev *decode.Event }
 
 func (s sigmaEvent) Field(name string) (sigma.Value, bool) {
 	v, ok := s.ev.Get(name)
+	if !ok {
+		return sigma.Value{}, false
+	}
+	return sigmaValue(v), true
+}
+
+// keyedEvent is a sigmaEvent that looks fields up by the rule set's
+// prepared keys (sigma.FieldIDEvent).
+type keyedEvent struct {
+	sigmaEvent
+	keys []decode.FieldKey
+}
+
+func (k *keyedEvent) FieldID(id int32, name string) (sigma.Value, bool) {
+	if int(id) >= len(k.keys) {
+		return k.Field(name)
+	}
+	v, ok := k.ev.GetKey(k.keys[id])
 	if !ok {
 		return sigma.Value{}, false
 	}

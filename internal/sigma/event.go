@@ -61,6 +61,16 @@ type TextEvent interface {
 	AppendTexts(dst []byte) []byte
 }
 
+// FieldIDEvent is an [Event] that can also look fields up by their index
+// in the RuleSet's FieldNames, so that an implementation can prepare
+// each name once (a hash, say) instead of at every look-up. FieldID(id,
+// name) must return what Field(name) returns; name is
+// RuleSet.FieldNames()[id].
+type FieldIDEvent interface {
+	Event
+	FieldID(id int32, name string) (Value, bool)
+}
+
 // AppendText appends the text of a scalar value as the keyword prefilter
 // and string modifiers read it: strings as they are, integral numbers
 // without a fraction, other numbers in the shortest form, true or false.

@@ -80,9 +80,10 @@ type slot struct {
 // evalCtx is the per-event state of a match. It belongs to one goroutine.
 type evalCtx struct {
 	ev    Event
-	names []string // global field names
-	slots []slot   // by global field id
-	ids   []int32  // the current rule's local -> global field ids
+	idEv  FieldIDEvent // ev, when it looks fields up by id
+	names []string     // global field names
+	slots []slot       // by global field id
+	ids   []int32      // the current rule's local -> global field ids
 	epoch uint32
 	arena []byte
 	// Every scalar value of the event, raw and folded, for keyword
@@ -95,6 +96,7 @@ type evalCtx struct {
 
 func (c *evalCtx) reset(ev Event) {
 	c.ev = ev
+	c.idEv, _ = ev.(FieldIDEvent)
 	c.epoch++
 	if c.epoch == 0 { // wrapped: stale slots could look fresh
 		for i := range c.slots {
@@ -111,7 +113,11 @@ func (c *evalCtx) slotG(g int32) *slot {
 	if s.epoch != c.epoch {
 		s.epoch = c.epoch
 		s.hasRaw, s.hasFold = false, false
-		s.v, s.present = c.ev.Field(c.names[g])
+		if c.idEv != nil {
+			s.v, s.present = c.idEv.FieldID(g, c.names[g])
+		} else {
+			s.v, s.present = c.ev.Field(c.names[g])
+		}
 		if s.present && s.v.Kind == KindNull {
 			s.present = false
 		}

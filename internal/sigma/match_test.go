@@ -44,8 +44,34 @@ func runMatchCases(t *testing.T, cases []matchCase, opts CompileOptions) {
 			if got != tc.want {
 				t.Errorf("RuleSet.Match(%v) = %v, want %v", tc.ev, got, tc.want)
 			}
+			// And so must an event that is looked up by field id.
+			ide := &idEvent{MapEvent: tc.ev, names: rs.FieldNames(), t: t}
+			got = len(rs.Match(ide, Logsource{Product: "test"}, nil)) == 1
+			if got != tc.want {
+				t.Errorf("RuleSet.Match by field id (%v) = %v, want %v", tc.ev, got, tc.want)
+			}
+			if ide.calls == 0 && len(rs.FieldNames()) > 0 && len(tc.ev) > 0 {
+				t.Errorf("no field was looked up by id")
+			}
 		})
 	}
+}
+
+// idEvent is a MapEvent looked up by field id (FieldIDEvent); it checks
+// that each id names the field asked for.
+type idEvent struct {
+	MapEvent
+	names []string
+	t     *testing.T
+	calls int
+}
+
+func (e *idEvent) FieldID(id int32, name string) (Value, bool) {
+	if int(id) >= len(e.names) || e.names[id] != name {
+		e.t.Errorf("FieldID(%d, %q): the rule set names that id %q", id, name, e.names[min(int(id), len(e.names)-1)])
+	}
+	e.calls++
+	return e.Field(name)
 }
 
 func sel(body string) string {

@@ -103,6 +103,10 @@ func NewRuleSet(rules []*CompiledRule) *RuleSet {
 // Len returns the number of rules.
 func (rs *RuleSet) Len() int { return len(rs.rules) }
 
+// FieldNames returns the names of the fields the rules read, indexed by
+// the ids a FieldIDEvent is asked for. The slice must not be modified.
+func (rs *RuleSet) FieldNames() []string { return rs.names }
+
 // Rules returns the rules, in order. The slice must not be modified.
 func (rs *RuleSet) Rules() []*CompiledRule { return rs.rules }
 
@@ -279,7 +283,7 @@ func (rs *RuleSet) NewMatcher() *Matcher {
 func (rs *RuleSet) Match(ev Event, ls Logsource, dst []*Rule) []*Rule {
 	m := rs.pool.Get().(*Matcher)
 	dst = m.Match(ev, ls, dst)
-	m.ctx.ev = nil
+	m.ctx.ev, m.ctx.idEv = nil, nil
 	rs.pool.Put(m)
 	return dst
 }

@@ -329,6 +329,20 @@ func newFieldNames(ss ...string) []fieldName {
 	return ns
 }
 
+// FieldKey is a field name prepared once for looking it up in many events
+// (Event.GetKey): its hash is computed when the key is made, not at every
+// look-up.
+type FieldKey struct{ n fieldName }
+
+// NewFieldKey prepares name for GetKey.
+func NewFieldKey(name string) FieldKey { return FieldKey{newFieldName(name)} }
+
+// Name returns the key's field name.
+func (k FieldKey) Name() string { return k.n.s }
+
+// GetKey is Get for a prepared name.
+func (e *Event) GetKey(k FieldKey) (v Value, ok bool) { return e.getName(k.n) }
+
 // findName is find for a name whose hash is known.
 func (e *Event) findName(n fieldName) int {
 	if e.index == nil {

@@ -8,7 +8,8 @@ import (
 // Logsource is the Sigma logsource an event belongs to. An event can fall
 // under several categories (Sysmon registry event 13 is registry_set and
 // registry_event) and services (an sshd message is sshd, auth and syslog),
-// so both are lists, most specific first.
+// so both are lists, most specific first. The lists LogsourceOf returns
+// may be shared between events: read them, never write to them.
 type Logsource struct {
 	Product    string
 	Categories []string
@@ -51,11 +52,11 @@ func LogsourceOf(e *Event) Logsource {
 		}
 		switch lt {
 		case "dns":
-			l.Categories = []string{"dns"}
+			l.Categories = lsDns
 		case "http":
-			l.Categories = []string{"proxy"}
+			l.Categories = lsProxy
 		case "conn":
-			l.Categories = []string{"firewall"}
+			l.Categories = lsFirewall
 		}
 		return l
 	case FormatSuricata:
@@ -66,15 +67,15 @@ func LogsourceOf(e *Event) Logsource {
 		}
 		switch et {
 		case "dns":
-			l.Categories = []string{"dns"}
+			l.Categories = lsDns
 		case "http":
-			l.Categories = []string{"proxy"}
+			l.Categories = lsProxy
 		case "flow", "netflow":
-			l.Categories = []string{"firewall"}
+			l.Categories = lsFirewall
 		}
 		return l
 	case FormatAccessLog:
-		return Logsource{Categories: []string{"webserver"}}
+		return Logsource{Categories: lsWebserver}
 	case FormatRFC5424, FormatRFC3164:
 		return syslogLogsource(e)
 	case FormatWazuh:
@@ -82,7 +83,7 @@ func LogsourceOf(e *Event) Logsource {
 			return Logsource{Product: "linux", Services: []string{svc}}
 		}
 		if e.Text("decoder.name") == "web-accesslog" {
-			return Logsource{Categories: []string{"webserver"}}
+			return Logsource{Categories: lsWebserver}
 		}
 	}
 	return Logsource{}
@@ -93,30 +94,33 @@ func windowsLogsource(e *Event) Logsource {
 	id := e.Text("EventID")
 	l := Logsource{Product: "windows"}
 	if svc := windowsService(ch); svc != "" {
-		l.Services = []string{svc}
+		l.Services = windowsServices[svc]
+		if l.Services == nil {
+			l.Services = []string{svc}
+		}
 	}
 	switch {
 	case ch == ChannelSysmon:
 		l.Categories = sysmonCategories(id, e.Text("EventType"))
 	case strings.EqualFold(ch, ChannelSecurity):
 		if id == "4688" {
-			l.Categories = []string{"process_creation"}
+			l.Categories = lsProcessCreation
 		}
 	case ch == ChannelPowerShell || ch == ChannelPowerShellCore:
 		switch id {
 		case "4104":
-			l.Categories = []string{"ps_script"}
+			l.Categories = lsPsScript
 		case "4103":
-			l.Categories = []string{"ps_module"}
+			l.Categories = lsPsModule
 		}
 	case ch == ChannelPowerShellClass:
 		switch id {
 		case "400":
-			l.Categories = []string{"ps_classic_start"}
+			l.Categories = lsPsClassicStart
 		case "600":
-			l.Categories = []string{"ps_classic_provider_start"}
+			l.Categories = lsPsClassicProviderStart
 		case "800":
-			l.Categories = []string{"ps_classic_script"}
+			l.Categories = lsPsClassicScript
 		}
 	}
 	return l
@@ -128,63 +132,63 @@ func windowsLogsource(e *Event) Logsource {
 func sysmonCategories(id, eventType string) []string {
 	switch id {
 	case "1":
-		return []string{"process_creation"}
+		return lsProcessCreation
 	case "2":
-		return []string{"file_change"}
+		return lsFileChange
 	case "3":
-		return []string{"network_connection"}
+		return lsNetworkConnection
 	case "4", "16":
-		return []string{"sysmon_status"}
+		return lsSysmonStatus
 	case "5":
-		return []string{"process_termination"}
+		return lsProcessTermination
 	case "6":
-		return []string{"driver_load"}
+		return lsDriverLoad
 	case "7":
-		return []string{"image_load"}
+		return lsImageLoad
 	case "8":
-		return []string{"create_remote_thread"}
+		return lsCreateRemoteThread
 	case "9":
-		return []string{"raw_access_thread"}
+		return lsRawAccessThread
 	case "10":
-		return []string{"process_access"}
+		return lsProcessAccess
 	case "11":
-		return []string{"file_event"}
+		return lsFileEvent
 	case "12":
 		switch eventType {
 		case "CreateKey":
-			return []string{"registry_add", "registry_event"}
+			return lsRegistryAddRegistryEvent
 		case "DeleteKey", "DeleteValue":
-			return []string{"registry_delete", "registry_event"}
+			return lsRegistryDeleteRegistryEvent
 		}
-		return []string{"registry_add", "registry_delete", "registry_event"}
+		return lsRegistryAddRegistryDeleteRegistryEvent
 	case "13":
-		return []string{"registry_set", "registry_event"}
+		return lsRegistrySetRegistryEvent
 	case "14":
-		return []string{"registry_rename", "registry_event"}
+		return lsRegistryRenameRegistryEvent
 	case "15":
-		return []string{"create_stream_hash"}
+		return lsCreateStreamHash
 	case "17", "18":
-		return []string{"pipe_created"}
+		return lsPipeCreated
 	case "19", "20", "21":
-		return []string{"wmi_event"}
+		return lsWmiEvent
 	case "22":
-		return []string{"dns_query"}
+		return lsDnsQuery
 	case "23":
-		return []string{"file_delete"}
+		return lsFileDelete
 	case "24":
-		return []string{"clipboard_capture"}
+		return lsClipboardCapture
 	case "25":
-		return []string{"process_tampering"}
+		return lsProcessTampering
 	case "26":
-		return []string{"file_delete_detected", "file_delete"}
+		return lsFileDeleteDetectedFileDelete
 	case "27":
-		return []string{"file_block_executable"}
+		return lsFileBlockExecutable
 	case "28":
-		return []string{"file_block_shredding"}
+		return lsFileBlockShredding
 	case "29":
-		return []string{"file_executable_detected"}
+		return lsFileExecutableDetected
 	case "255":
-		return []string{"sysmon_error"}
+		return lsSysmonError
 	}
 	return nil
 }
@@ -303,3 +307,59 @@ func linuxService(app string) string {
 	}
 	return ""
 }
+
+// The category lists LogsourceOf returns are shared (callers must not
+// modify a Logsource's slices): a slice literal per event would cost an
+// allocation for every event matched.
+var (
+	lsClipboardCapture                       = []string{"clipboard_capture"}
+	lsCreateRemoteThread                     = []string{"create_remote_thread"}
+	lsCreateStreamHash                       = []string{"create_stream_hash"}
+	lsDns                                    = []string{"dns"}
+	lsDnsQuery                               = []string{"dns_query"}
+	lsDriverLoad                             = []string{"driver_load"}
+	lsFileBlockExecutable                    = []string{"file_block_executable"}
+	lsFileBlockShredding                     = []string{"file_block_shredding"}
+	lsFileChange                             = []string{"file_change"}
+	lsFileDelete                             = []string{"file_delete"}
+	lsFileDeleteDetectedFileDelete           = []string{"file_delete_detected", "file_delete"}
+	lsFileEvent                              = []string{"file_event"}
+	lsFileExecutableDetected                 = []string{"file_executable_detected"}
+	lsFirewall                               = []string{"firewall"}
+	lsImageLoad                              = []string{"image_load"}
+	lsNetworkConnection                      = []string{"network_connection"}
+	lsPipeCreated                            = []string{"pipe_created"}
+	lsProcessAccess                          = []string{"process_access"}
+	lsProcessCreation                        = []string{"process_creation"}
+	lsProcessTampering                       = []string{"process_tampering"}
+	lsProcessTermination                     = []string{"process_termination"}
+	lsProxy                                  = []string{"proxy"}
+	lsPsClassicProviderStart                 = []string{"ps_classic_provider_start"}
+	lsPsClassicScript                        = []string{"ps_classic_script"}
+	lsPsClassicStart                         = []string{"ps_classic_start"}
+	lsPsModule                               = []string{"ps_module"}
+	lsPsScript                               = []string{"ps_script"}
+	lsRawAccessThread                        = []string{"raw_access_thread"}
+	lsRegistryAddRegistryDeleteRegistryEvent = []string{"registry_add", "registry_delete", "registry_event"}
+	lsRegistryAddRegistryEvent               = []string{"registry_add", "registry_event"}
+	lsRegistryDeleteRegistryEvent            = []string{"registry_delete", "registry_event"}
+	lsRegistryRenameRegistryEvent            = []string{"registry_rename", "registry_event"}
+	lsRegistrySetRegistryEvent               = []string{"registry_set", "registry_event"}
+	lsSysmonError                            = []string{"sysmon_error"}
+	lsSysmonStatus                           = []string{"sysmon_status"}
+	lsWebserver                              = []string{"webserver"}
+	lsWmiEvent                               = []string{"wmi_event"}
+)
+
+// windowsServiceNames are the services windowsService returns.
+var windowsServiceNames = []string{"application", "applocker", "appmodel-runtime", "appxdeployment-server", "bits-client", "capi2", "codeintegrity-operational", "diagnosis-scripted", "dns-client", "dns-server", "driver-framework", "firewall-as", "iis-configuration", "kernel-shimengine", "ldap_debug", "lsa-server", "msexchange-management", "ntlm", "openssh", "powershell", "powershell-classic", "printservice-admin", "printservice-operational", "security", "security-mitigations", "shell-core", "smbclient-security", "sysmon", "system", "taskscheduler", "terminalservices-localsessionmanager", "vhdmp", "windefend", "wmi"}
+
+// windowsServices holds a shared one-element slice for each service
+// windowsService returns.
+var windowsServices = func() map[string][]string {
+	m := map[string][]string{}
+	for _, svc := range windowsServiceNames {
+		m[svc] = []string{svc}
+	}
+	return m
+}()
