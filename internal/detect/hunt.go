@@ -252,12 +252,21 @@ func decodeStream(r io.Reader, d decode.Decoder, o decode.Options, fn func(lineN
 		}
 	}
 	var line bytes.Buffer
+	// Lines are counted from where the last count stopped: offsets only
+	// grow, and counting from the start for every object would cost the
+	// square of the stream's length.
+	counted, countedLine := 0, 1 // countedLine is the line of data[counted]
+	lineAt := func(off int) int {
+		countedLine += bytes.Count(data[counted:off], []byte{'\n'})
+		counted = off
+		return countedLine
+	}
 	for dec.More() {
 		off := int(dec.InputOffset())
 		for off < len(data) && strings.IndexByte(" \t\r\n,", data[off]) >= 0 {
 			off++
 		}
-		lineNo := 1 + bytes.Count(data[:off], []byte{'\n'})
+		lineNo := lineAt(off)
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
 			// The rest of the stream cannot be split into objects.
@@ -265,7 +274,7 @@ func decodeStream(r io.Reader, d decode.Decoder, o decode.Options, fn func(lineN
 			switch {
 			case errors.As(err, &se):
 				return fn(lineNo, decode.Event{}, &decode.Error{Reason: decode.ReasonJSONSyntax, Line: lineNo, Offset: se.Offset, Msg: se.Error()})
-			case errors.Is(err, io.ErrUnexpectedEOF):
+			case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF): // EOF: after an array's comma
 				return fn(lineNo, decode.Event{}, &decode.Error{Reason: decode.ReasonJSONSyntax, Line: lineNo, Offset: -1, Msg: "the stream ends inside an object"})
 			}
 			return err
@@ -279,6 +288,24 @@ func decodeStream(r io.Reader, d decode.Decoder, o decode.Options, fn func(lineN
 		if ferr := fn(lineNo, ev, err); ferr != nil {
 			return ferr
 		}
+	}
+	// What follows the records (past the array's closing bracket, which
+	// a cut stream may lack) is not read: it is rejected rather than
+	// silently skipped.
+	off := int(dec.InputOffset())
+	skip := func() {
+		for off < len(data) && strings.IndexByte(" \t\r\n", data[off]) >= 0 {
+			off++
+		}
+	}
+	skip()
+	if array && off < len(data) && data[off] == ']' {
+		off++
+		skip()
+	}
+	if off < len(data) {
+		n := lineAt(off)
+		return fn(n, decode.Event{}, &decode.Error{Reason: decode.ReasonJSONSyntax, Line: n, Offset: -1, Msg: "data after the JSON records"})
 	}
 	return nil
 }

@@ -41,6 +41,10 @@ func TestDecodeStream(t *testing.T) {
 		{"not an object in the array", "[\n{\"id\":\"a\"},\n7\n]", []got{{2, "a"}, {3, "error"}}},
 		{"broken pretty JSON stops the stream", "{\n \"id\": \"a\"\n}\n{\n \"id\": \n", []got{{1, "a"}, {4, "error"}}},
 		{"byte order mark", "\ufeff{\n \"id\": \"a\"\n}\n", []got{{1, "a"}}},
+		{"an array cut after a comma", "[\n{\"id\":\"a\"},\n", []got{{2, "a"}, {3, "error"}}},
+		{"data after the array", "[\n{\"id\":\"a\"}\n]\n[\n{\"id\":\"b\"}\n]\n", []got{{2, "a"}, {4, "error"}}},
+		{"a stray bracket after an object", "{\n \"id\": \"a\"\n}\n}\n{\n \"id\": \"b\"\n}\n", []got{{1, "a"}, {4, "error"}}},
+		{"an array without its closing bracket", "[\n{\"id\":\"a\"}\n", []got{{2, "a"}}},
 	}
 	dec, err := decode.New(decode.KindJSON, decode.Options{})
 	if err != nil {
@@ -65,6 +69,28 @@ func TestDecodeStream(t *testing.T) {
 			}
 		})
 	}
+	t.Run("line numbers of many objects", func(t *testing.T) {
+		var b strings.Builder
+		b.WriteString("[\n")
+		for i := range 1000 {
+			if i > 0 {
+				b.WriteString(",\n")
+			}
+			b.WriteString("{\n  \"id\": \"" + strconv.Itoa(i) + "\"\n}")
+		}
+		b.WriteString("\n]\n")
+		i := 0
+		err := decodeStream(strings.NewReader(b.String()), dec, decode.Options{}, func(n int, ev decode.Event, err error) error {
+			if err != nil || ev.Text("id") != strconv.Itoa(i) || n != 2+3*i {
+				t.Fatalf("event %d: line %d, id %q, err %v", i, n, ev.Text("id"), err)
+			}
+			i++
+			return nil
+		})
+		if err != nil || i != 1000 {
+			t.Fatalf("%d events, err %v", i, err)
+		}
+	})
 	t.Run("too large", func(t *testing.T) {
 		old := maxPrettyJSONBytes
 		maxPrettyJSONBytes = 64
@@ -86,6 +112,31 @@ func TestDecodeStream(t *testing.T) {
 			t.Fatalf("err = %v after %d calls", err, calls)
 		}
 	})
+}
+
+// BenchmarkDecodeStreamArray reads a pretty-printed array of many small
+// records: the cost per record must not grow with the records before it.
+func BenchmarkDecodeStreamArray(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("[\n")
+	for i := range 20000 {
+		if i > 0 {
+			sb.WriteString(",\n")
+		}
+		sb.WriteString("  {\"id\": \"" + strconv.Itoa(i) + "\", \"n\": 1}")
+	}
+	sb.WriteString("\n]\n")
+	in := sb.String()
+	dec, err := decode.New(decode.KindJSON, decode.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(in)))
+	for b.Loop() {
+		if err := decodeStream(strings.NewReader(in), dec, decode.Options{}, func(int, decode.Event, error) error { return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 // regressionDir holds SigmaHQ's published regression samples (see its
