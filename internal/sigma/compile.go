@@ -104,6 +104,8 @@ func (cr *CompiledRule) Match(ev Event) bool {
 		c.ids[i] = int32(i)
 	}
 	c.reset(ev)
+	// The rule's field ids are its own, not a RuleSet's: look up by name.
+	c.idEv = nil
 	return cr.cond.eval(c)
 }
 

@@ -441,3 +441,24 @@ func TestWindowsLogsource(t *testing.T) {
 		t.Error("a process_creation rule must not fit a Security event")
 	}
 }
+
+// TestCompiledRuleMatchIgnoresFieldIDs checks that a rule matched alone
+// looks fields up by name: its field ids are its own, not the ids of a
+// rule set's FieldNames that a FieldIDEvent answers to.
+func TestCompiledRuleMatchIgnoresFieldIDs(t *testing.T) {
+	a, err := compileDetection(t, sel("        A: x\n"), CompileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := compileDetection(t, sel("        B: y\n"), CompileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := NewRuleSet([]*CompiledRule{a, b})
+	for _, cr := range []*CompiledRule{a, b} {
+		ev := &idEvent{MapEvent: MapEvent{"A": "x", "B": "y"}, names: rs.FieldNames(), t: t}
+		if !cr.Match(ev) {
+			t.Errorf("rule on %v does not match %v", cr.fields, ev.MapEvent)
+		}
+	}
+}
