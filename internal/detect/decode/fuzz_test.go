@@ -32,6 +32,7 @@ func jsonSeeds(f *testing.F) {
 		sampleEVEAlert, sampleEVEDNS, sampleEVEDNSv3, sampleWazuhSSH, sampleWazuhWin, sampleEVTX4688,
 		sampleXMLToDict, sampleWinlogbeat, sampleOTRF, sampleZeekHTTP,
 		`{}`, `{"a":[]}`, `{"a":[[],[{}]]}`, `{"":{"":""}}`, `{"a":"\ud800\udc00\u0000"}`, `{"a":1e5,"b":-0.0}`,
+		`{"Event":{"System":{"Channel":"Security"},"EventData":{" ":"x"}}}`, // a data name of spaces only
 		`{"Data":[{"@Name":"x"}]}`, `{"a":{"Data":[{"@Name":"","#text":1},{"k":1}]}}`, "{\"a\":\"\xff\"}",
 	} {
 		f.Add(s)

@@ -190,7 +190,9 @@ func bareEVTX(e *Event) {
 			if strings.IndexByte(rest, ' ') >= 0 {
 				// Windows Defender names its data "Threat Name",
 				// "Process Name"...; Sigma rules write ThreatName.
-				e.keepAbsent(strings.ReplaceAll(rest, " ", ""), v)
+				if bare := strings.ReplaceAll(rest, " ", ""); bare != "" { // not for a name of spaces only
+					e.keepAbsent(bare, v)
+				}
 			}
 		case strings.HasPrefix(name, user):
 			// UserData holds one element named after the event; its
