@@ -249,6 +249,14 @@ func TestCorrelationEventTime(t *testing.T) {
 		if res := send(failures("203.0.113.41", time.Hour, inOrder, time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC))); res.Alerts != 1 {
 			t.Errorf("failures stamped 1970 = %+v, want the alert at arrival time", res)
 		}
+		// One failure stamped hours ahead (a wrong clock, or a forged
+		// time) is taken at arrival, so it cannot push the group's window
+		// past the real failures that follow and hide them.
+		now := w.clock.Now()
+		send([]string{logonAt(4625, "203.0.113.60", "admin", now.Add(6*time.Hour))})
+		if res := send(failures("203.0.113.60", 10*time.Second, []int{0, 1, 2, 3}, now.Add(time.Second))); res.Alerts != 1 {
+			t.Errorf("failures after one stamped six hours ahead = %+v, want the alert", res)
+		}
 		// Without a time, arrival decides: a quick batch fires.
 		var untimed []string
 		for range 5 {

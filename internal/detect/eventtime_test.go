@@ -72,7 +72,9 @@ func TestEventTime(t *testing.T) {
 		{"first parseable field", ev(decode.FieldTimestamp, "garbage", "UtcTime", "2026-11-20 02:00:00"), arrival.Add(-time.Hour)},
 		{"none", ev("message", "x"), arrival},
 		{"a day ahead", ev(decode.FieldTimestamp, "2026-11-21T03:00:01Z"), arrival},
-		{"just under a day ahead", ev(decode.FieldTimestamp, "2026-11-21T02:59:59Z"), arrival.Add(24*time.Hour - time.Second)},
+		{"local time east of UTC written as UTC", ev(decode.FieldTimestamp, "2026-11-20T10:00:00Z"), arrival},
+		{"just over five minutes ahead", ev(decode.FieldTimestamp, "2026-11-20T03:05:01Z"), arrival},
+		{"a clock four minutes fast", ev(decode.FieldTimestamp, "2026-11-20T03:04:00Z"), arrival.Add(4 * time.Minute)},
 		{"before 2000", ev(decode.FieldTimestamp, "1999-12-31T23:59:59Z"), arrival},
 		{"epoch zero", ev("ts", "0000000000"), arrival},
 	} {

@@ -340,15 +340,18 @@ func (s *Service) Process(ctx context.Context, src Source, events []decode.Event
 }
 
 // Bounds of a believable event time. An event stamped more than
-// maxEventTimeAhead after its arrival (a sensor clock set wrong, a year
-// guessed wrong for a syslog date) or before minEventTime (an unset clock
-// reads 1970 or 1601) is correlated at its arrival time instead. A day
-// ahead tolerates any time zone mistake (local time written as UTC); old
-// events are believed, since a backfill or a hunt over last year's logs is
-// exactly when they matter.
+// maxEventTimeAhead after its arrival (a sensor clock set wrong, local
+// time east of UTC written as UTC, a year guessed wrong for a syslog
+// date) or before minEventTime (an unset clock reads 1970 or 1601) is
+// correlated at its arrival time instead. The bound ahead is a clock's
+// drift, no more: a group's window ends at the latest time it has seen,
+// so one event stamped hours ahead (a wrong clock, or a forged time)
+// would push the window past the real events that follow and hide them.
+// Old events are believed, since a backfill or a hunt over last year's
+// logs is exactly when they matter.
 var minEventTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
-const maxEventTimeAhead = 24 * time.Hour
+const maxEventTimeAhead = 5 * time.Minute
 
 // eventTimeFields are where an event's own time is read, in order: the
 // decoders copy the source's time to decode.FieldTimestamp; the others
