@@ -83,8 +83,14 @@ func Hunt(ctx context.Context, opts HuntOptions, files []string, out func(HuntMa
 	correlating := opts.Rules != nil && opts.Rules.Correlating > 0
 	sum := HuntSummary{ByTitle: map[string]int{}}
 	var hits []Hit
+	// Pretty-printed JSON is recognised in the JSON formats only: a line
+	// of a web server or syslog file may well start with '['.
+	read := decodeStream
+	if opts.Format == decode.KindAccessLog || opts.Format == decode.KindSyslog {
+		read = decode.DecodeLines
+	}
 	scan := func(name, entry string, r io.Reader) error {
-		return decodeStream(r, dec, opts.Decode, func(n int, ev decode.Event, err error) error {
+		return read(r, dec, opts.Decode, func(n int, ev decode.Event, err error) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}

@@ -378,3 +378,24 @@ func sigmaHQFiles(t *testing.T) map[string][]byte {
 	})
 	return out
 }
+
+// TestHuntTextFormatsByLine: in the text formats a file is read line by
+// line even when its first line starts with '[', which in a JSON format
+// would announce an array.
+func TestHuntTextFormatsByLine(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "app.log")
+	text := "[2026-11-20 10:00:00] app started\n<34>Nov 20 10:00:01 host sshd[42]: Failed password for root from 203.0.113.9 port 22 ssh2\n<34>Nov 20 10:00:02 host sshd[42]: Failed password for root from 203.0.113.9 port 22 ssh2\n"
+	if err := os.WriteFile(name, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []decode.SourceKind{decode.KindSyslog, decode.KindAccessLog} {
+		sum, err := Hunt(context.Background(), HuntOptions{Format: f}, []string{name}, func(HuntMatch) error { return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := sum.Events + sum.Rejected; got != 3 {
+			t.Errorf("%s: %d events and %d rejected, want the 3 lines read one by one", f, sum.Events, sum.Rejected)
+		}
+	}
+}
