@@ -80,9 +80,7 @@ type groupState struct {
 	seen   map[string]time.Time // value_count: value -> last seen
 	order  []seenAt             // value_count: (time, value) in time order, stale entries included
 	ruleAt []time.Time          // temporal: last match per rule
-	stage  int                  // temporal_ordered: rules seen in order
-	start  time.Time            // temporal_ordered: time of the first
-	stepAt time.Time            // temporal_ordered: time of the last rule seen in order
+	steps  [][]time.Time        // temporal_ordered: per rule, its match times in the window, in time order
 }
 
 // NewCorrelator prepares the correlation rules (Rule.Correlation set) over
@@ -223,20 +221,21 @@ func (c *Correlator) observe(rf ref, r *Rule, ev Event, t time.Time) (Correlatio
 			}
 		}
 	case TemporalOrdered:
-		// In event time order: the first rule (re)starts the sequence
-		// unless it happened before the current start; each next rule
-		// advances it when it happened after the previous step and
-		// within the timespan of the start.
-		switch {
-		case rf.idx == 0:
-			if g.stage == 0 || !t.Before(g.start) {
-				g.stage, g.start, g.stepAt = 1, t, t
-			}
-		case rf.idx == g.stage && !t.Before(g.stepAt) && t.Sub(g.start) <= spec.Timespan:
-			g.stage++
-			g.stepAt = t
+		// The rules must have matched in their order, by event time,
+		// within the timespan: each rule's times in the window are kept,
+		// so a step that arrives after the next one still counts.
+		if g.steps == nil {
+			g.steps = make([][]time.Time, len(spec.Rules))
 		}
-		count = int64(g.stage)
+		ts := insertTime(g.steps[rf.idx], t)
+		if len(ts) > c.opts.MaxEventsPerGroup {
+			ts = ts[len(ts)-c.opts.MaxEventsPerGroup:]
+		}
+		g.steps[rf.idx] = ts
+		for i := range g.steps {
+			g.steps[i] = pruneTimes(g.steps[i], since)
+		}
+		count = int64(orderedSteps(g.steps, spec.Timespan))
 	}
 	for _, cond := range spec.Conditions {
 		if !cond.Holds(count) {
@@ -291,6 +290,32 @@ func insertTime(ts []time.Time, t time.Time) []time.Time {
 		i--
 	}
 	return slices.Insert(ts, i, t)
+}
+
+// orderedSteps returns how many of the rules, from the first, matched in
+// their order within span: the longest chain t0 <= t1 <= ... with ti a
+// time of rule i and every ti at most span after t0. From each start, the
+// earliest next time is the best choice, so one pass per start suffices.
+func orderedSteps(steps [][]time.Time, span time.Duration) int {
+	best := 0
+	for _, t0 := range steps[0] {
+		n, cur := 1, t0
+		for _, ts := range steps[1:] {
+			j, _ := slices.BinarySearchFunc(ts, cur, func(a, b time.Time) int { return a.Compare(b) })
+			if j == len(ts) || ts[j].Sub(t0) > span {
+				break
+			}
+			cur = ts[j]
+			n++
+		}
+		if n > best {
+			best = n
+			if best == len(steps) {
+				break
+			}
+		}
+	}
+	return best
 }
 
 // pruneTimes drops the timestamps before since, keeping order. Nothing is

@@ -187,8 +187,11 @@ func TestCorrelationOutOfOrder(t *testing.T) {
 		start := MapEvent{"action": "start", "host": "h1"}
 		runCorrelation(t, corr, []corrStep{
 			{fail, 10 * time.Second, false}, {start, 5 * time.Second, false}, // the start happened before the failure
-			{fail, 0, false}, // an older first step does not restart the sequence
-			{start, 20 * time.Second, true},
+			{fail, 0, true}, // a failure before the start, arriving after it
+			// After the alert the group starts afresh.
+			{start, 20 * time.Second, false}, {fail, 30 * time.Second, false},
+			{start, 25 * time.Second, false}, // before the failure
+			{start, 40 * time.Second, true},
 		})
 	})
 	t.Run("first and last", func(t *testing.T) {
@@ -335,4 +338,40 @@ func BenchmarkValueCount(b *testing.B) {
 		model := map[string]time.Time{}
 		run(b, func(v string, at, since time.Time) { scanModel(model, v, at, since, max) })
 	})
+}
+
+// TestOrderedSteps checks the ordered chain search against trying every
+// combination of times, on random times of three rules.
+func TestOrderedSteps(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	span := 10 * time.Second
+	for round := range 2000 {
+		steps := make([][]time.Time, 3)
+		for i := range steps {
+			for range rng.IntN(4) {
+				steps[i] = insertTime(steps[i], base.Add(time.Duration(rng.IntN(30))*time.Second))
+			}
+		}
+		// Brute force: the longest prefix of rules with some ordered
+		// choice of times within span of the first.
+		want := 0
+		for _, a := range steps[0] {
+			want = max(want, 1)
+			for _, b := range steps[1] {
+				if b.Before(a) || b.Sub(a) > span {
+					continue
+				}
+				want = max(want, 2)
+				for _, c := range steps[2] {
+					if !c.Before(b) && c.Sub(a) <= span {
+						want = 3
+					}
+				}
+			}
+		}
+		if got := orderedSteps(steps, span); got != want {
+			t.Fatalf("round %d: orderedSteps(%v) = %d, want %d", round, steps, got, want)
+		}
+	}
 }
