@@ -36,8 +36,11 @@ func TestIntelFlow(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("location"), "DNS resolver Sở TT"),
 		chromedp.SetValue(chromedp.ID("count"), "12"),
 		chromedp.Submit(chromedp.ID("location")),
-		chromedp.WaitVisible(chromedp.CSS(".flash")),
 	)
+	// The page before the sighting has a flash message too (the share's):
+	// wait from Go for the reloaded page's sightings table, or the
+	// screenshot may be taken mid-navigation and never return.
+	waitJS(t, ctx, `[...document.querySelectorAll("td")].some(td => td.textContent === "DNS resolver Sở TT")`)
 	Shot(t, ctx, "detail")
 
 	Step(t, ctx, "warning list",
