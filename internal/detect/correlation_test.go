@@ -267,3 +267,36 @@ func TestCorrelationEventTime(t *testing.T) {
 		}
 	})
 }
+
+// TestCorrelationSurvivesReload: uploading an unrelated rule reloads the
+// rules; the brute-force windows already open go on, so the fifth failure
+// after the reload completes the count of the four before it.
+func TestCorrelationSurvivesReload(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db, detect.Config{})
+		ctx := context.Background()
+		upload(t, w, logonRules)
+		src, err := w.svc.CreateSource(w.as("bac"), detect.SourceInput{Name: "DC huyện Bắc", Kind: "windows", Format: "windows"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		send := func(lines ...string) detect.IngestResult {
+			t.Helper()
+			res, err := w.svc.Ingest(ctx, src.Source, strings.NewReader(strings.Join(lines, "\n")), false)
+			if err != nil || res.Rejected != 0 {
+				t.Fatalf("Ingest = %+v, %v", res, err)
+			}
+			return res
+		}
+		t0 := w.clock.Now().Add(-time.Minute)
+		for i := range 4 {
+			send(logonAt(4625, "203.0.113.70", "admin", t0.Add(time.Duration(i)*time.Second)))
+		}
+		lockout := strings.NewReplacer("5a1b0c1e-0000-4000-8000-000000000020", "5a1b0c1e-0000-4000-8000-000000000099",
+			"Failed Logon", "Account Locked Out", "name: failed_logon", "name: lockout", "4625", "4740").Replace(logonRules[:strings.Index(logonRules, "---")])
+		upload(t, w, lockout)
+		if res := send(logonAt(4625, "203.0.113.70", "admin", t0.Add(5*time.Second))); res.Alerts != 1 {
+			t.Errorf("fifth failure after a rules reload = %+v, want the brute-force alert", res)
+		}
+	})
+}

@@ -98,6 +98,26 @@ func (r *Rules) CorrelatorFor(agency int64) *sigma.Correlator {
 	return c
 }
 
+// adopt carries the correlation state of old, the rules these replace,
+// over to these: each agency's windows of the correlations that did not
+// change go on (sigma.Correlator.Adopt).
+func (r *Rules) adopt(old *Rules) {
+	if r == nil || r.Correlator == nil || old == nil || old.Correlator == nil {
+		return
+	}
+	old.corrMu.Lock()
+	agencies := make(map[int64]*sigma.Correlator, len(old.byAgency))
+	for a, c := range old.byAgency {
+		agencies[a] = c
+	}
+	old.corrMu.Unlock()
+	for a, c := range agencies {
+		if nc := r.CorrelatorFor(a); nc != nil {
+			nc.Adopt(c)
+		}
+	}
+}
+
 // FieldMap maps a Sigma rule's field names onto decoded events' field
 // names per logsource (decode.MapField), for compiling rules.
 func FieldMap(ls sigma.Logsource, field string) string {

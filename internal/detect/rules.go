@@ -303,6 +303,8 @@ func (s *Service) LoadRules(ctx context.Context) (*Rules, error) {
 		}
 	}
 	rs := NewRules(all)
+	// Correlations that did not change keep their windows.
+	rs.adopt(s.engine.Rules())
 	s.engine.SetRules(rs)
 	s.metrics.rulesLoaded(rs.Set.Len(), rs.Correlating)
 	return rs, nil

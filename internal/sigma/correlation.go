@@ -3,6 +3,8 @@ package sigma
 import (
 	"container/list"
 	"fmt"
+	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -269,6 +271,61 @@ func (c *Correlator) group(k *correlation, key string, values []string, t time.T
 	g := &groupState{key: key, values: values, first: t, last: t}
 	k.groups[key] = k.lru.PushFront(g)
 	return g
+}
+
+// Adopt takes over a copy of from's state for the correlations this
+// correlator has unchanged: the same rule (by id, else by name and title)
+// with the same specification. A reload of the rules (one uploaded,
+// enabled or disabled) then keeps the windows of the correlations it did
+// not touch; a changed correlation starts afresh. From may go on being
+// used meanwhile; what it sees after the copy is not carried over.
+func (c *Correlator) Adopt(from *Correlator) {
+	if from == nil || from == c {
+		return
+	}
+	from.mu.Lock()
+	defer from.mu.Unlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old := map[string]*correlation{}
+	for _, k := range from.corrs {
+		old[correlationKey(k.rule)] = k
+	}
+	for _, k := range c.corrs {
+		o := old[correlationKey(k.rule)]
+		if o == nil || !reflect.DeepEqual(o.spec, k.spec) {
+			continue
+		}
+		k.groups, k.lru = map[string]*list.Element{}, list.New()
+		for e := o.lru.Front(); e != nil && len(k.groups) < c.opts.MaxGroups; e = e.Next() {
+			g := e.Value.(*groupState).clone()
+			k.groups[g.key] = k.lru.PushBack(g)
+		}
+	}
+}
+
+func correlationKey(r *Rule) string {
+	if r.ID != "" {
+		return "id\x00" + r.ID
+	}
+	return "name\x00" + r.Name + "\x00" + r.Title
+}
+
+// clone copies a group's state, sharing nothing that either side writes.
+func (g *groupState) clone() *groupState {
+	n := *g
+	n.values = slices.Clone(g.values)
+	n.times = slices.Clone(g.times)
+	n.seen = maps.Clone(g.seen)
+	n.order = slices.Clone(g.order)
+	n.ruleAt = slices.Clone(g.ruleAt)
+	if g.steps != nil {
+		n.steps = make([][]time.Time, len(g.steps))
+		for i, ts := range g.steps {
+			n.steps[i] = slices.Clone(ts)
+		}
+	}
+	return &n
 }
 
 // Groups returns the number of groups held for a correlation rule.

@@ -375,3 +375,42 @@ func TestOrderedSteps(t *testing.T) {
 		}
 	}
 }
+
+// TestCorrelatorAdopt: a correlator built from reloaded rules takes over
+// the windows of the correlations that did not change, as copies; a
+// changed correlation starts afresh.
+func TestCorrelatorAdopt(t *testing.T) {
+	corr := "title: Brute force\nname: bf\ncorrelation:\n    type: event_count\n    rules: [failed_logon]\n    group-by: [src_ip]\n    timespan: 5m\n    condition: {gte: 3}\n"
+	ev := MapEvent{"action": "fail", "src_ip": "1.2.3.4"}
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	observe := func(k *Correlator, rs *RuleSet, at time.Duration) int {
+		n := 0
+		for _, r := range rs.Match(ev, Logsource{Product: "test"}, nil) {
+			n += len(k.Observe(r, ev, t0.Add(at)))
+		}
+		return n
+	}
+	old, oldRS, _ := correlatorFor(t, corr, CorrelatorOptions{})
+	observe(old, oldRS, 0)
+	observe(old, oldRS, time.Minute)
+
+	same, sameRS, _ := correlatorFor(t, corr, CorrelatorOptions{}) // the rules reloaded
+	same.Adopt(old)
+	if n := observe(same, sameRS, 2*time.Minute); n != 1 {
+		t.Errorf("third failure after a reload = %d alerts, want 1 (the two before carried over)", n)
+	}
+	// A copy: the old correlator, still used by a batch in flight, is
+	// not affected by what the new one saw (it fired and started afresh).
+	if n := observe(old, oldRS, 2*time.Minute); n != 1 {
+		t.Errorf("third failure on the old correlator = %d alerts, want 1", n)
+	}
+
+	changed, changedRS, _ := correlatorFor(t, strings.Replace(corr, "timespan: 5m", "timespan: 10m", 1), CorrelatorOptions{})
+	old2, old2RS, _ := correlatorFor(t, corr, CorrelatorOptions{})
+	observe(old2, old2RS, 0)
+	observe(old2, old2RS, time.Minute)
+	changed.Adopt(old2)
+	if n := observe(changed, changedRS, 2*time.Minute); n != 0 {
+		t.Errorf("third failure after the correlation changed = %d alerts, want 0 (it starts afresh)", n)
+	}
+}
