@@ -183,6 +183,25 @@ func TestCorrelationPipeline(t *testing.T) {
 	})
 }
 
+// logonSender registers a Security log source of the district "bac" and
+// returns a function that ingests lines from it in one batch, failing the
+// test on any error or rejected line.
+func logonSender(t *testing.T, w *world) func(lines []string) detect.IngestResult {
+	t.Helper()
+	src, err := w.svc.CreateSource(w.as("bac"), detect.SourceInput{Name: "DC huyện Bắc", Kind: "windows", Format: "windows"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(lines []string) detect.IngestResult {
+		t.Helper()
+		res, err := w.svc.Ingest(context.Background(), src.Source, strings.NewReader(strings.Join(lines, "\n")), false)
+		if err != nil || res.Rejected != 0 {
+			t.Fatalf("Ingest = %+v, %v", res, err)
+		}
+		return res
+	}
+}
+
 func logonAt(id int, ip, user string, at time.Time) string {
 	return fmt.Sprintf(`{"Channel":"Security","EventID":%d,"Computer":"dc01.example.vn","IpAddress":%q,"TargetUserName":%q,"TimeCreated":%q}`,
 		id, ip, user, at.Format("2006-01-02T15:04:05.0000000Z"))
@@ -196,20 +215,8 @@ func logonAt(id int, ip, user string, at time.Time) string {
 func TestCorrelationEventTime(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db, detect.Config{})
-		ctx := context.Background()
 		upload(t, w, logonRules)
-		src, err := w.svc.CreateSource(w.as("bac"), detect.SourceInput{Name: "DC huyện Bắc", Kind: "windows", Format: "windows"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		send := func(lines []string) detect.IngestResult {
-			t.Helper()
-			res, err := w.svc.Ingest(ctx, src.Source, strings.NewReader(strings.Join(lines, "\n")), false)
-			if err != nil || res.Rejected != 0 {
-				t.Fatalf("Ingest = %+v, %v", res, err)
-			}
-			return res
-		}
+		send := logonSender(t, w)
 		t0 := w.clock.Now().Add(-time.Hour)
 		failures := func(ip string, step time.Duration, order []int, base time.Time) []string {
 			var out []string
@@ -274,28 +281,16 @@ func TestCorrelationEventTime(t *testing.T) {
 func TestCorrelationSurvivesReload(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db, detect.Config{})
-		ctx := context.Background()
 		upload(t, w, logonRules)
-		src, err := w.svc.CreateSource(w.as("bac"), detect.SourceInput{Name: "DC huyện Bắc", Kind: "windows", Format: "windows"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		send := func(lines ...string) detect.IngestResult {
-			t.Helper()
-			res, err := w.svc.Ingest(ctx, src.Source, strings.NewReader(strings.Join(lines, "\n")), false)
-			if err != nil || res.Rejected != 0 {
-				t.Fatalf("Ingest = %+v, %v", res, err)
-			}
-			return res
-		}
+		send := logonSender(t, w)
 		t0 := w.clock.Now().Add(-time.Minute)
 		for i := range 4 {
-			send(logonAt(4625, "203.0.113.70", "admin", t0.Add(time.Duration(i)*time.Second)))
+			send([]string{logonAt(4625, "203.0.113.70", "admin", t0.Add(time.Duration(i)*time.Second))})
 		}
 		lockout := strings.NewReplacer("5a1b0c1e-0000-4000-8000-000000000020", "5a1b0c1e-0000-4000-8000-000000000099",
 			"Failed Logon", "Account Locked Out", "name: failed_logon", "name: lockout", "4625", "4740").Replace(logonRules[:strings.Index(logonRules, "---")])
 		upload(t, w, lockout)
-		if res := send(logonAt(4625, "203.0.113.70", "admin", t0.Add(5*time.Second))); res.Alerts != 1 {
+		if res := send([]string{logonAt(4625, "203.0.113.70", "admin", t0.Add(5*time.Second))}); res.Alerts != 1 {
 			t.Errorf("fifth failure after a rules reload = %+v, want the brute-force alert", res)
 		}
 	})

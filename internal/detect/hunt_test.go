@@ -178,25 +178,14 @@ func TestSigmaHQRegressionSamples(t *testing.T) {
 	for _, s := range samples {
 		want[strings.TrimSuffix(filepath.Base(s), ".json")] = true
 	}
-	col := sigmaHQCollection(t)
-	rules := NewRules(col)
+	col, _ := sigmaHQSnapshot(t)
 	t.Logf("%d samples; %d SigmaHQ rules loaded, %d rejected", len(samples), len(col.Rules), len(col.Rejects))
-	missing := 0
 	for id := range want {
 		if !slices.ContainsFunc(col.Rules, func(r *sigma.CompiledRule) bool { return r.ID == id }) {
 			t.Errorf("sample %s.json: no rule with that id in the snapshot", id)
-			missing++
 		}
 	}
-	fired := map[string][]string{} // sample id -> rule ids fired on it
-	sum, err := Hunt(context.Background(), HuntOptions{Rules: rules, Format: decode.KindWindows}, samples, func(m HuntMatch) error {
-		id := strings.TrimSuffix(m.File, ".json")
-		fired[id] = append(fired[id], m.RuleID)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	fired, sum := huntRegression(t, NewRules(col), samples)
 	if sum.Rejected > 0 {
 		t.Errorf("%d samples did not decode", sum.Rejected)
 	}
@@ -221,13 +210,39 @@ func TestSigmaHQRegressionSamples(t *testing.T) {
 	t.Logf("%d of %d samples fire their rule, %d are known not to (%d events, %d matches in all)", ok, len(want), len(regressionMisses), sum.Events, sum.Matches)
 }
 
-// sigmaHQCollection loads every rule file of the SigmaHQ snapshot in
-// ../shared/testdata, straight from the archive.
-func sigmaHQCollection(t *testing.T) *sigma.Collection {
+// sigmaHQSnapshot loads every rule file of the SigmaHQ snapshot in
+// ../shared/testdata, straight from the archive, and returns the files by
+// the id of the rules they hold.
+func sigmaHQSnapshot(t *testing.T) (*sigma.Collection, map[string][]byte) {
 	t.Helper()
 	col := &sigma.Collection{}
-	sharedtest.SigmaHQRules(t, func(name string, data []byte) { col.AddBytes(name, data, sigma.LoadOptions{}) })
-	return col
+	byName := map[string][]byte{}
+	sharedtest.SigmaHQRules(t, func(name string, data []byte) {
+		byName[name] = data
+		col.AddBytes(name, data, sigma.LoadOptions{})
+	})
+	files := map[string][]byte{}
+	for _, r := range col.Rules {
+		file, _, _ := strings.Cut(r.Source, "#") // name#document
+		files[r.ID] = byName[file]
+	}
+	return col, files
+}
+
+// huntRegression hunts the samples with rules and returns, per sample id,
+// the ids of the rules that fired on it.
+func huntRegression(t *testing.T, rules *Rules, samples []string) (map[string][]string, HuntSummary) {
+	t.Helper()
+	fired := map[string][]string{}
+	sum, err := Hunt(context.Background(), HuntOptions{Rules: rules, Format: decode.KindWindows}, samples, func(m HuntMatch) error {
+		id := strings.TrimSuffix(m.File, ".json")
+		fired[id] = append(fired[id], m.RuleID)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fired, sum
 }
 
 // FuzzDecodeStream feeds hunting's stream splitter any input: it must not
@@ -302,9 +317,8 @@ func TestRegressionSamplesAgainstSigmaGo(t *testing.T) {
 	if err != nil || len(samples) == 0 {
 		t.Fatalf("no samples in %s: %v", regressionDir, err)
 	}
-	files := sigmaHQFiles(t)
-	col := sigmaHQCollection(t)
-	rules := NewRules(col)
+	col, files := sigmaHQSnapshot(t)
+	fired, _ := huntRegression(t, NewRules(col), samples)
 	dec, err := decode.New(decode.KindWindows, decode.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -312,14 +326,7 @@ func TestRegressionSamplesAgainstSigmaGo(t *testing.T) {
 	oursFired, goFired, goRejected := 0, 0, 0
 	for _, s := range samples {
 		id := strings.TrimSuffix(filepath.Base(s), ".json")
-		var ours, theirs bool
-		_, err := Hunt(context.Background(), HuntOptions{Rules: rules, Format: decode.KindWindows}, []string{s}, func(m HuntMatch) error {
-			ours = ours || m.RuleID == id
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		ours, theirs := slices.Contains(fired[id], id), false
 		rule, ok := files[id]
 		if !ok {
 			t.Fatalf("%s: no rule file", id)
@@ -361,22 +368,6 @@ func TestRegressionSamplesAgainstSigmaGo(t *testing.T) {
 	}
 	t.Logf("%d published samples, each with its own rule: bulwark fires %d; sigma-go v0.6.6 fires %d (its parser rejects %d of the rules)",
 		len(samples), oursFired, goFired, goRejected)
-}
-
-// sigmaHQFiles returns the snapshot's rule files by rule id.
-func sigmaHQFiles(t *testing.T) map[string][]byte {
-	t.Helper()
-	out := map[string][]byte{}
-	sharedtest.SigmaHQRules(t, func(_ string, data []byte) {
-		for _, line := range strings.SplitN(string(data), "\n", 10) {
-			if id, ok := strings.CutPrefix(line, "id: "); ok {
-				id, _, _ = strings.Cut(id, "#") // a comment may follow
-				out[strings.TrimSpace(id)] = data
-				return
-			}
-		}
-	})
-	return out
 }
 
 // TestHuntTextFormatsByLine: in the text formats a file is read line by
