@@ -313,18 +313,28 @@ func decodeAndMatch(e *detect.Engine, rules bool) func(benchLine) {
 	for _, k := range decode.SourceKinds() {
 		decs[k], _ = decode.New(k, decode.Options{})
 	}
-	snaps := make(chan *detect.Snapshot, runtime.GOMAXPROCS(0))
-	for range cap(snaps) {
-		snaps <- e.Snapshot()
+	// Each goroutine has its snapshot and decoding memory; as in the
+	// server, an event's storage is reused unless it raised a hit.
+	type worker struct {
+		snap *detect.Snapshot
+		mem  decode.Memory
+		hits []detect.Hit
+	}
+	workers := make(chan *worker, runtime.GOMAXPROCS(0))
+	for range cap(workers) {
+		workers <- &worker{snap: e.Snapshot()}
 	}
 	now := time.Now()
 	return func(l benchLine) {
-		s := <-snaps
-		ev, err := decs[l.format].Decode(l.raw)
+		w := <-workers
+		ev, err := decs[l.format].DecodeWith(l.raw, &w.mem)
 		if err == nil {
-			_ = s.Match(&ev, 1, now, nil)
+			w.hits = w.snap.Match(&ev, 1, now, w.hits[:0])
+			if len(w.hits) == 0 {
+				w.mem.Release()
+			}
 		}
-		snaps <- s
+		workers <- w
 	}
 }
 

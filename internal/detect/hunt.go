@@ -89,8 +89,13 @@ func Hunt(ctx context.Context, opts HuntOptions, files []string, out func(HuntMa
 	if opts.Format == decode.KindAccessLog || opts.Format == decode.KindSyslog {
 		read = decode.DecodeLines
 	}
+	// Events are decoded into reused storage, released after each event
+	// that raised nothing; a matched event's strings live on in the
+	// matches handed out and in correlation windows.
+	var mem decode.Memory
+	memDec := decode.WithMemory(dec, &mem)
 	scan := func(name, entry string, r io.Reader) error {
-		return read(r, dec, opts.Decode, func(n int, ev decode.Event, err error) error {
+		return read(r, memDec, opts.Decode, func(n int, ev decode.Event, err error) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -106,9 +111,11 @@ func Hunt(ctx context.Context, opts HuntOptions, files []string, out func(HuntMa
 				at = eventTime(&ev, time.Now())
 			}
 			hits = snap.Match(&ev, 0, at, hits[:0])
-			if len(hits) > 0 {
-				sum.EventsMatched++
+			if len(hits) == 0 {
+				mem.Release()
+				return nil
 			}
+			sum.EventsMatched++
 			for i := range hits {
 				h := &hits[i]
 				m := HuntMatch{File: name, Entry: entry, Line: n, Kind: h.Kind}

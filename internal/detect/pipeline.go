@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -157,17 +158,21 @@ func (s *Service) Ingest(ctx context.Context, src Source, r io.Reader, gz bool) 
 	var res IngestResult
 	lr := decode.NewLineReader(r, s.cfg.Decode.MaxLineBytes)
 	batch := make([]decode.Event, 0, min(s.cfg.BatchLines, 256))
+	mem := getBatchMemory()
+	defer batchMemories.Put(mem)
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
-		o, err := s.Process(ctx, src, batch, "")
+		mem.hit = mem.hit[:0]
+		o, err := s.process(ctx, src, batch, "", func(i int) { mem.hit = append(mem.hit, i) })
 		if err != nil {
 			return err
 		}
 		res.add(o)
 		clear(batch)
 		batch = batch[:0]
+		mem.release()
 		return nil
 	}
 	for {
@@ -187,7 +192,7 @@ func (s *Service) Ingest(ctx context.Context, src Source, r io.Reader, gz bool) 
 			}
 			continue
 		}
-		ev, err := dec.Decode(line)
+		ev, err := dec.DecodeWith(line, mem.at(len(batch)))
 		if err != nil {
 			res.reject(n, err)
 			continue
@@ -266,6 +271,55 @@ type pending struct {
 // before is skipped and reported as Duplicate (JetStream redelivery).
 // It does not check access: the caller authenticated the source.
 func (s *Service) Process(ctx context.Context, src Source, events []decode.Event, batchKey string) (IngestResult, error) {
+	return s.process(ctx, src, events, batchKey, nil)
+}
+
+// batchMemory is the decoding storage of one batch's events (see
+// decode.Memory), reused from batch to batch: once a batch is stored, the
+// storage of each event that raised nothing is released. An event that
+// raised a hit may live on in what the batch left behind (alert samples,
+// observables, sightings), so its storage is never reused. Correlation
+// windows keep copies of the values they group by and count, so an event
+// that only fed a correlation is released like any other.
+type batchMemory struct {
+	mems []decode.Memory
+	used int   // memories handed out for the current batch
+	hit  []int // positions of the events that raised a hit
+}
+
+var batchMemories = sync.Pool{New: func() any { return new(batchMemory) }}
+
+func getBatchMemory() *batchMemory {
+	m := batchMemories.Get().(*batchMemory)
+	m.used, m.hit = 0, m.hit[:0]
+	return m
+}
+
+// at returns the memory for the event at position i of the batch.
+func (b *batchMemory) at(i int) *decode.Memory {
+	for len(b.mems) <= i {
+		b.mems = append(b.mems, decode.Memory{})
+	}
+	b.used = max(b.used, i+1)
+	return &b.mems[i]
+}
+
+// release releases the memories of the batch's events, except those of
+// the events that raised a hit (b.hit).
+func (b *batchMemory) release() {
+	hit := b.hit // in increasing order
+	for i := range b.used {
+		if len(hit) > 0 && hit[0] == i {
+			hit = hit[1:]
+			continue
+		}
+		b.mems[i].Release()
+	}
+	b.used, b.hit = 0, b.hit[:0]
+}
+
+// process is Process that calls hit(i) for each event i that raised a hit.
+func (s *Service) process(ctx context.Context, src Source, events []decode.Event, batchKey string, hit func(int)) (IngestResult, error) {
 	start := time.Now()
 	now := s.now()
 	snap := s.engine.Snapshot()
@@ -286,6 +340,9 @@ func (s *Service) Process(ctx context.Context, src Source, events []decode.Event
 		hits = snap.Match(ev, src.AgencyID, at, hits[:0])
 		if len(hits) == 0 {
 			continue
+		}
+		if hit != nil {
+			hit(i)
 		}
 		res.Matched++
 		for j := range hits {
@@ -832,8 +889,10 @@ func (s *Service) ProcessRaw(ctx context.Context, b RawBatch, batchKey string) (
 	}
 	var rej IngestResult
 	events := make([]decode.Event, 0, len(lines))
+	mem := getBatchMemory()
+	defer batchMemories.Put(mem)
 	for i, l := range lines {
-		ev, err := dec.Decode(l)
+		ev, err := dec.DecodeWith(l, mem.at(len(events)))
 		if err != nil {
 			rej.reject(i+1, err)
 			continue
@@ -841,10 +900,12 @@ func (s *Service) ProcessRaw(ctx context.Context, b RawBatch, batchKey string) (
 		ev.Delete(decode.FieldSourceToken)
 		events = append(events, ev)
 	}
-	res, err := s.Process(ctx, src, events, batchKey)
+	res, err := s.process(ctx, src, events, batchKey, func(i int) { mem.hit = append(mem.hit, i) })
 	if err != nil || res.Duplicate {
 		return res, err
 	}
+	clear(events)
+	mem.release()
 	res.Rejected, res.RejectedBy, res.Errors = rej.Rejected, rej.RejectedBy, rej.Errors
 	s.countRejects(src, res)
 	return res, nil

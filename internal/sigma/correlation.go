@@ -155,7 +155,10 @@ func (c *Correlator) field(r *Rule, name string) string {
 }
 
 // fieldText returns the text of a field for grouping, and whether it has
-// a scalar value.
+// a scalar value. The text is a copy: correlation windows outlive the
+// event, whose storage the caller may reuse (detect releases the decoding
+// storage of events that raised no alert, including those that only fed
+// a correlation).
 func fieldText(ev Event, name string) (string, bool) {
 	v, ok := ev.Field(name)
 	if !ok || v.Kind == KindNull || v.Kind == KindList {

@@ -24,7 +24,10 @@ func NewAccessLogDecoder(o Options) *AccessLogDecoder {
 
 // Decode decodes one access log line. A line that does not have the
 // common log format's shape is rejected with ReasonSyntax.
-func (d *AccessLogDecoder) Decode(line []byte) (Event, error) {
+func (d *AccessLogDecoder) Decode(line []byte) (Event, error) { return d.DecodeWith(line, nil) }
+
+// DecodeWith is Decode with storage from m (see Memory).
+func (d *AccessLogDecoder) DecodeWith(line []byte, m *Memory) (Event, error) {
 	if len(line) > d.o.MaxLineBytes {
 		return Event{}, errAt(ReasonLineTooLong, d.o.MaxLineBytes, "line longer than the limit")
 	}
@@ -32,7 +35,7 @@ func (d *AccessLogDecoder) Decode(line []byte) (Event, error) {
 	if len(line) == 0 {
 		return Event{}, errAt(ReasonEmpty, 0, "blank line")
 	}
-	e := newEvent(line, FormatAccessLog, 64)
+	e := newEvent(line, FormatAccessLog, 64, m)
 	if err := parseAccessLog(e, e.raw, &d.o); err != nil {
 		return Event{}, err
 	}
@@ -153,7 +156,10 @@ func parseAccessLog(e *Event, s string, o *Options) error {
 		}
 	}
 
-	e.fields = make([]Field, 0, 20)
+	e.fields = e.mem.reuseFields(20)
+	if e.fields == nil {
+		e.fields = make([]Field, 0, 20)
+	}
 	if _, err := netip.ParseAddr(host); err == nil {
 		e.add(FieldSourceIP, String(host))
 	} else {

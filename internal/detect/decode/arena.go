@@ -17,13 +17,26 @@ import "unsafe"
 // it after the event is handed out.
 
 // newEvent starts an event over a private copy of line. extra is a hint of
-// how many bytes of unescaped text and built names will be appended.
-func newEvent(line []byte, format Format, extra int) *Event {
-	// Appending the extra capacity to a full-capacity view of line makes
-	// the runtime copy line into fresh memory and clear only the rest,
-	// where make with a capacity would clear all of it first.
-	buf := append(line[:len(line):len(line)], make([]byte, extra)...)[:len(line)]
-	e := &Event{format: format, buf: buf}
+// how many bytes of unescaped text and built names will be appended. With
+// a Memory whose last event was released, the event is decoded into that
+// event's storage.
+func newEvent(line []byte, format Format, extra int, m *Memory) *Event {
+	var buf []byte
+	if m != nil && m.free && cap(m.buf) >= len(line)+extra {
+		buf = append(m.buf[:0], line...)
+	} else {
+		// Appending the extra capacity to a full-capacity view of line
+		// makes the runtime copy line into fresh memory and clear only
+		// the rest, where make with a capacity would clear all of it.
+		buf = append(line[:len(line):len(line)], make([]byte, extra)...)[:len(line)]
+	}
+	var e *Event
+	if m != nil {
+		e = &m.ev
+		*e = Event{format: format, buf: buf, mem: m}
+	} else {
+		e = &Event{format: format, buf: buf}
+	}
 	e.raw = bytesView(buf)
 	return e
 }
@@ -58,10 +71,89 @@ func (e *Event) concat(parts ...string) string {
 }
 
 // finish ends decoding: the index is built and the arena is released.
+// With a Memory, the Memory remembers the event's storage, to reuse once
+// the event is released.
 func (e *Event) finish() Event {
 	if e.index == nil && len(e.fields) > linearMax {
 		e.reindex()
 	}
+	if m := e.mem; m != nil {
+		// Storage of a released event that this one did not use is
+		// kept for the next; an unreleased event's is forgotten.
+		m.buf = e.buf[:0]
+		if e.fields != nil || !m.free {
+			m.fields = e.fields
+		}
+		if e.index != nil || !m.free {
+			m.index = e.index
+		}
+		m.free = false
+		e.mem = nil
+	}
 	e.buf = nil
 	return *e
 }
+
+// Memory is storage that decoding reuses from one event to the next: the
+// copy of the line with the unescaped text, the fields and their index.
+// Decoding with a Memory (Decoder.DecodeWith) costs no allocation once
+// the storage has grown to the events' size, where each Decode allocates
+// it afresh for the garbage collector to reclaim.
+//
+// The storage of an event is reused only after Release: until then the
+// next event gets fresh storage, so forgetting Release is slower, never
+// wrong. A Memory is used by one goroutine at a time.
+type Memory struct {
+	buf    []byte
+	fields []Field
+	index  []uint32
+	// free is set by Release: the storage above may be written again.
+	free bool
+	// ev is the event being decoded, kept here so that it is not
+	// allocated for every event.
+	ev Event
+}
+
+// Release declares that the last event decoded with m is no longer used:
+// nothing holds its Raw text, its fields, or any string or list of its
+// values (copies of them are fine). The next event decoded with m
+// overwrites that storage, so whatever still viewed it would change
+// under its holder's feet.
+func (m *Memory) Release() { m.free = true }
+
+// reuseFields returns the fields storage of m for n fields when it may be
+// reused, else nil.
+func (m *Memory) reuseFields(n int) []Field {
+	if m == nil || !m.free || cap(m.fields) < n {
+		return nil
+	}
+	f := m.fields[:0]
+	m.fields = nil // taken: a second call in one decoding gets nothing
+	return f
+}
+
+// reuseIndex returns a cleared index of the given size from m when it
+// may be reused, else nil. An index grown while decoding may reuse the
+// storage of the one it replaces: indexes are rebuilt from the fields.
+func (m *Memory) reuseIndex(size int) []uint32 {
+	if m == nil || !m.free || cap(m.index) < size {
+		return nil
+	}
+	ix := m.index[:size]
+	clear(ix)
+	return ix
+}
+
+// withMemory is a Decoder that decodes with one Memory.
+type withMemory struct {
+	d Decoder
+	m *Memory
+}
+
+func (w withMemory) Decode(line []byte) (Event, error)                { return w.d.DecodeWith(line, w.m) }
+func (w withMemory) DecodeWith(line []byte, m *Memory) (Event, error) { return w.d.DecodeWith(line, m) }
+
+// WithMemory returns d decoding every line with m (Decode is DecodeWith
+// m), for code that takes a Decoder: the caller releases m after each
+// event it is done with.
+func WithMemory(d Decoder, m *Memory) Decoder { return withMemory{d, m} }

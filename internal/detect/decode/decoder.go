@@ -56,6 +56,10 @@ func SourceKinds() []SourceKind {
 // All decoders in this package are safe for concurrent use.
 type Decoder interface {
 	Decode(line []byte) (Event, error)
+	// DecodeWith is Decode into storage of m, reused once the caller
+	// released the last event decoded with m (see Memory). A nil m is
+	// Decode.
+	DecodeWith(line []byte, m *Memory) (Event, error)
 }
 
 // New returns the decoder for a source kind.
@@ -128,7 +132,10 @@ func NewZeekDecoder(o Options) *JSONDecoder {
 
 // Decode decodes one line. Surrounding white space (including a CR left by
 // CRLF line endings) is ignored.
-func (d *JSONDecoder) Decode(line []byte) (Event, error) {
+func (d *JSONDecoder) Decode(line []byte) (Event, error) { return d.DecodeWith(line, nil) }
+
+// DecodeWith is Decode with storage from m (see Memory).
+func (d *JSONDecoder) DecodeWith(line []byte, m *Memory) (Event, error) {
 	if len(line) > d.o.MaxLineBytes {
 		return Event{}, errAt(ReasonLineTooLong, d.o.MaxLineBytes, "line longer than the limit")
 	}
@@ -136,7 +143,7 @@ func (d *JSONDecoder) Decode(line []byte) (Event, error) {
 	if len(line) == 0 {
 		return Event{}, errAt(ReasonEmpty, 0, "blank line")
 	}
-	e := newEvent(line, FormatJSON, len(line)+128)
+	e := newEvent(line, FormatJSON, len(line)+128, m)
 	// The fields are collected in a reused scratch slice and copied once,
 	// at their final count, into the event: one allocation of the right
 	// size, without counting keys beforehand.
@@ -152,7 +159,12 @@ func (d *JSONDecoder) Decode(line []byte) (Event, error) {
 		if len(scratch) > 0 {
 			// make and copy in this form allocate without write
 			// barriers on the (zeroed) destination, unlike slices.Clone.
-			fields := make([]Field, len(scratch))
+			fields := m.reuseFields(len(scratch))
+			if fields == nil {
+				fields = make([]Field, len(scratch))
+			} else {
+				fields = fields[:len(scratch)]
+			}
 			copy(fields, scratch)
 			e.fields = fields
 		}

@@ -192,6 +192,8 @@ type Event struct {
 	// buf is the decode-time arena (see arena.go); nil once decoding is
 	// done so nothing can write into memory that strings point to.
 	buf []byte
+	// mem is the Memory decoding takes storage from, nil once done.
+	mem *Memory
 }
 
 // linearMax is the field count up to which Get scans instead of hashing.
@@ -411,7 +413,10 @@ func (e *Event) reindexSpare(spare int) {
 	for size < 2*(len(e.fields)+spare) {
 		size <<= 1
 	}
-	index := make([]uint32, size)
+	index := e.mem.reuseIndex(size)
+	if index == nil {
+		index = make([]uint32, size)
+	}
 	mask := uint32(size - 1)
 	dupes := false
 	for i := range e.fields {

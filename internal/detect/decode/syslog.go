@@ -63,7 +63,10 @@ func (y clockYear) Apply() int { return y.now().Year() }
 
 // Decode decodes one message. Trailing CR, LF and NUL (framing leftovers)
 // are dropped.
-func (d *SyslogDecoder) Decode(line []byte) (ev Event, err error) {
+func (d *SyslogDecoder) Decode(line []byte) (Event, error) { return d.DecodeWith(line, nil) }
+
+// DecodeWith is Decode with storage from m (see Memory).
+func (d *SyslogDecoder) DecodeWith(line []byte, m *Memory) (ev Event, err error) {
 	if len(line) > d.o.MaxLineBytes {
 		return Event{}, errAt(ReasonLineTooLong, d.o.MaxLineBytes, "message longer than the limit")
 	}
@@ -74,7 +77,7 @@ func (d *SyslogDecoder) Decode(line []byte) (ev Event, err error) {
 	if !utf8.Valid(line) && d.o.UTF8 == UTF8Reject {
 		return Event{}, errAt(ReasonInvalidUTF8, 0, "invalid UTF-8")
 	}
-	e := newEvent(line, FormatRFC3164, len(line)+128)
+	e := newEvent(line, FormatRFC3164, len(line)+128, m)
 	input := e.buf[:len(line):len(line)] // the parser sees exactly the private copy
 	defer func() {
 		// go-syslog is a generated state machine; a panic on some input
