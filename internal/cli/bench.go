@@ -318,6 +318,7 @@ func decodeAndMatch(e *detect.Engine, rules bool) func(benchLine) {
 	type worker struct {
 		snap *detect.Snapshot
 		mem  decode.Memory
+		ev   decode.Event // as a batch's slice holds them: no allocation each
 		hits []detect.Hit
 	}
 	workers := make(chan *worker, runtime.GOMAXPROCS(0))
@@ -327,9 +328,10 @@ func decodeAndMatch(e *detect.Engine, rules bool) func(benchLine) {
 	now := time.Now()
 	return func(l benchLine) {
 		w := <-workers
-		ev, err := decs[l.format].DecodeWith(l.raw, &w.mem)
+		var err error
+		w.ev, err = decs[l.format].DecodeWith(l.raw, &w.mem)
 		if err == nil {
-			w.hits = w.snap.Match(&ev, 1, now, w.hits[:0])
+			w.hits = w.snap.Match(&w.ev, 1, now, w.hits[:0])
 			if len(w.hits) == 0 {
 				w.mem.Release()
 			}

@@ -94,8 +94,9 @@ func Hunt(ctx context.Context, opts HuntOptions, files []string, out func(HuntMa
 	// matches handed out and in correlation windows.
 	var mem decode.Memory
 	memDec := decode.WithMemory(dec, &mem)
+	var cur decode.Event
 	scan := func(name, entry string, r io.Reader) error {
-		return read(r, memDec, opts.Decode, func(n int, ev decode.Event, err error) error {
+		return read(r, memDec, opts.Decode, func(n int, e decode.Event, err error) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -104,13 +105,15 @@ func Hunt(ctx context.Context, opts HuntOptions, files []string, out func(HuntMa
 				return nil
 			}
 			sum.Events++
+			cur = e // matched through a pointer: one variable, not one per event
+			ev := &cur
 			// Correlation windows use the event's own time: in an old
 			// file the time it is read means nothing.
 			var at time.Time
 			if correlating {
-				at = eventTime(&ev, time.Now())
+				at = eventTime(ev, time.Now())
 			}
-			hits = snap.Match(&ev, 0, at, hits[:0])
+			hits = snap.Match(ev, 0, at, hits[:0])
 			if len(hits) == 0 {
 				mem.Release()
 				return nil
@@ -130,7 +133,7 @@ func Hunt(ctx context.Context, opts HuntOptions, files []string, out func(HuntMa
 					m.Fields = map[string]string{h.Field: h.Value}
 				} else {
 					m.RuleID, m.Title, m.Author, m.Level = h.Rule.ID, h.Rule.Title, h.Rule.Author, h.Rule.Level
-					m.Fields = ruleFields(h, &ev)
+					m.Fields = ruleFields(h, ev)
 				}
 				sum.Matches++
 				sum.ByTitle[m.Title]++
