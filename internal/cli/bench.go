@@ -149,6 +149,9 @@ func benchSigma(ctx context.Context, out io.Writer, ours *detect.Rules, col *sig
 	for _, l := range same {
 		match(l)
 	}
+	if n := rejected(same); n > 0 {
+		fmt.Fprintf(out, "bulwark's decoders reject %d of the %d JSON lines (sigma-go is given them all)\n", n, len(same))
+	}
 	if cpuProfile != "" {
 		if err := profileRun(cpuProfile, dur, same, match); err != nil {
 			return err
@@ -340,6 +343,23 @@ func decodeAndMatch(e *detect.Engine, rules bool) func(benchLine) {
 	}
 }
 
+// rejected counts the lines their format's decoder rejects.
+func rejected(lines []benchLine) int {
+	decs := map[decode.SourceKind]decode.Decoder{}
+	n := 0
+	for _, l := range lines {
+		d := decs[l.format]
+		if d == nil {
+			d, _ = decode.New(l.format, decode.Options{})
+			decs[l.format] = d
+		}
+		if _, err := d.Decode(l.raw); err != nil {
+			n++
+		}
+	}
+	return n
+}
+
 // jsonOnly keeps the JSON lines (the baselines read JSON only).
 func jsonOnly(lines []benchLine) []benchLine {
 	var out []benchLine
@@ -439,6 +459,19 @@ func sigmaGoRules(files map[string][]byte, col *sigma.Collection) ([]sigmago.Rul
 	return out, fails
 }
 
+// accessLogName reports whether a file name is a web server access log's
+// (access.log, access_log, ssl-access-log.gz...). Other names that merely
+// hold the word, as OTRF's credential_access recordings do, are JSON.
+func accessLogName(base string) bool {
+	b := strings.ToLower(base)
+	for _, n := range []string{"access.log", "access_log", "access-log"} {
+		if strings.Contains(b, n) {
+			return true
+		}
+	}
+	return false
+}
+
 // benchEvents reads event files (as hunt does) or generates a mix.
 func benchEvents(files []string, limit int) ([]benchLine, error) {
 	if len(files) == 0 {
@@ -447,7 +480,7 @@ func benchEvents(files []string, limit int) ([]benchLine, error) {
 	var out []benchLine
 	for _, f := range files {
 		format := decode.KindAuto
-		if strings.Contains(filepath.Base(f), "access") {
+		if accessLogName(filepath.Base(f)) {
 			format = decode.KindAccessLog
 		}
 		err := readEventFile(f, func(line []byte) bool {

@@ -79,3 +79,17 @@ func TestTallyRate(t *testing.T) {
 		t.Skip("no CPU time on this platform")
 	}
 }
+
+// TestAccessLogName checks which event files bench reads as web server
+// access logs: OTRF's credential_access recordings are JSON.
+func TestAccessLogName(t *testing.T) {
+	for name, want := range map[string]bool{
+		"access.log": true, "ssl_access_log.gz": true, "www-access-log": true, "Access.LOG": true,
+		"datasets_atomic_windows_credential_access_host_cmd_sam_copy_esentutl.zip": false,
+		"events.ndjson": false, "access.json": false,
+	} {
+		if got := accessLogName(name); got != want {
+			t.Errorf("accessLogName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
