@@ -332,8 +332,18 @@ func (s *Service) Promote(ctx context.Context, in PromoteInput) (incident.Incide
 				add = append(add, a.System.ID)
 			}
 		}
+		// Linking is secondary to the promotion: when the incident
+		// cannot take the systems (it links the most it may already),
+		// the alerts are attached all the same, their systems shown on
+		// the alerts.
 		if len(add) > 0 && incident.CanEdit(p, &inc) {
-			if inc, err = s.inc.LinkSystems(ctx, inc.ID, add); err != nil {
+			linked, err := s.inc.LinkSystems(ctx, inc.ID, add)
+			switch {
+			case err == nil:
+				inc = linked
+			case errs.Is(err, errs.Invalid):
+				s.log.Warn("promote: systems not linked to the incident", "incident_id", inc.ID, "systems", add, "err", err)
+			default:
 				return incident.Incident{}, err
 			}
 		}

@@ -3,6 +3,7 @@ package detect_test
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -86,8 +87,9 @@ func TestPromoteToExistingIncidentLinksSystems(t *testing.T) {
 			suricataLine("192.0.2.5", "203.0.113.9", ""), // no system
 			suricataLine("192.0.2.6", "198.18.0.10", ""), // the portal, promoted later
 			suricataLine("192.0.2.7", "10.20.0.53", ""),  // the DNS server, promoted to HNA's incident
+			suricataLine("192.0.2.8", "10.20.0.53", ""),  // the DNS server, promoted to a full incident
 		}, "\n")
-		if res, err := svc.Ingest(ctx, src.Source, strings.NewReader(body), false); err != nil || res.Alerts != 7 {
+		if res, err := svc.Ingest(ctx, src.Source, strings.NewReader(body), false); err != nil || res.Alerts != 8 {
 			t.Fatalf("Ingest = %+v, %v", res, err)
 		}
 		alerts, _, err := svc.ListAlerts(w.as("bac"), detect.AlertFilter{})
@@ -181,6 +183,30 @@ func TestPromoteToExistingIncidentLinksSystems(t *testing.T) {
 		}
 		if a, err := svc.GetAlert(w.as("bac"), byEntity["192.0.2.7"]); err != nil || a.Status != detect.StatusPromoted || a.IncidentID != theirs.ID {
 			t.Errorf("alert after the promotion = %+v, %v", a, err)
+		}
+
+		// An incident that links the most systems it may: the alert is
+		// attached all the same, its system not linked.
+		full, err := incs.Create(w.as("bac"), incident.Input{Title: "Sự cố diện rộng", Category: "malicious-code/infected-system",
+			Severity: incident.SeverityHigh, TLP: access.Amber, PAP: incident.PAPAmber, DetectedAt: w.clock.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var many []int64
+		for i := range 50 {
+			many = append(many, newSystem("HBT", "Máy trạm "+strconv.Itoa(i)))
+		}
+		if _, err := incs.LinkSystems(w.as("bac"), full.ID, many); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Promote(w.as("bac"), detect.PromoteInput{IncidentID: full.ID, AlertIDs: []int64{byEntity["192.0.2.8"]}}); err != nil {
+			t.Fatalf("promotion to an incident with 50 systems: %v", err)
+		}
+		if a, err := svc.GetAlert(w.as("bac"), byEntity["192.0.2.8"]); err != nil || a.Status != detect.StatusPromoted || a.IncidentID != full.ID {
+			t.Errorf("alert after the promotion to the full incident = %+v, %v", a, err)
+		}
+		if x, err := incs.Get(w.as("bac"), full.ID); err != nil || len(x.Systems) != 50 || slices.Contains(x.SystemIDs(), dns) {
+			t.Errorf("full incident after the promotion: %d systems, %v; want the 50 linked before", len(x.Systems), err)
 		}
 	})
 }
