@@ -915,8 +915,10 @@ func (s *Service) ProcessRaw(ctx context.Context, b RawBatch, batchKey string) (
 // publisher their raw messages go to the stream (as format). Otherwise it
 // waits for a worker when wait is true (TCP: the sender is held back, which
 // is its backpressure) or returns ErrOverloaded (UDP, which cannot wait:
-// the caller counts the loss as rejected).
-func (s *Service) SubmitEvents(ctx context.Context, src Source, format string, events []decode.Event, wait bool) (IngestResult, error) {
+// the caller counts the loss as rejected). hit, when not nil, is called
+// with the position of each event that raised a hit; the others the
+// caller may release (decode.Memory).
+func (s *Service) SubmitEvents(ctx context.Context, src Source, format string, events []decode.Event, wait bool, hit func(i int)) (IngestResult, error) {
 	if s.pub != nil {
 		lines := make([][]byte, len(events))
 		for i := range events {
@@ -934,7 +936,7 @@ func (s *Service) SubmitEvents(ctx context.Context, src Source, format string, e
 			for i := range events {
 				events[i].Delete(decode.FieldSourceToken)
 			}
-			return s.Process(ctx, src, events, "")
+			return s.process(ctx, src, events, "", hit)
 		}
 		if !wait || !errors.Is(err, ErrOverloaded) {
 			return IngestResult{}, err

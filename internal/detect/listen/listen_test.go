@@ -314,3 +314,65 @@ func TestJetStreamWorkerKilled(t *testing.T) {
 		t.Errorf("the batch stored before the crash was not redelivered and recognised")
 	}
 }
+
+// TestSyslogReusesStorage sends, over one TCP connection in batches of
+// three, messages that hit the indicator between others that do not, of
+// other lengths and bytes. The listener decodes into storage it reuses
+// for the messages that raised nothing; the alert must count every hit
+// and keep the first messages exactly as sent.
+func TestSyslogReusesStorage(t *testing.T) {
+	svc, _, as := setup(t, detect.Config{MaxSamples: 4})
+	src, err := svc.CreateSource(as, detect.SourceInput{Name: "fw", Kind: "firewall", Format: "syslog"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls, err := listen.NewSyslog(listen.SyslogConfig{TCPAddr: "127.0.0.1:0", Batch: 3, Flush: 20 * time.Millisecond}, svc, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { ls.Serve(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	c, err := net.Dial("tcp", ls.TCPAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	msg := func(i int, addr string) string {
+		return fmt.Sprintf(`<134>1 2026-11-29T08:00:%02dZ fw%d app - - [bulwark@32473 token="%s"] action=drop src=%s dst=10.0.0.%d note=%s`,
+			i%60, i, src.Token, addr, i, strings.Repeat(string(rune('a'+i%26)), 10+(i*37)%200))
+	}
+	var hits []string
+	for i := range 40 {
+		addr := fmt.Sprintf("198.51.100.%d", i)
+		if i%4 == 1 {
+			addr = "203.0.113.66"
+			hits = append(hits, msg(i, addr))
+		}
+		if _, err := fmt.Fprintf(c, "%s\n", msg(i, addr)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "the messages", 10*time.Second, func() bool {
+		s, _ := svc.GetSource(as, src.ID)
+		return s.Accepted == 40
+	})
+	alerts, _, err := svc.ListAlerts(as, detect.AlertFilter{})
+	if err != nil || len(alerts) != 1 {
+		t.Fatalf("ListAlerts = %d alerts, %v; want 1", len(alerts), err)
+	}
+	a := alerts[0]
+	if a.Hits != 10 || a.Entity != "203.0.113.66" {
+		t.Errorf("alert = %d hits on %q, want 10 on 203.0.113.66", a.Hits, a.Entity)
+	}
+	redact := func(s string) string { return strings.ReplaceAll(s, src.Token, detect.RedactTokens(src.Token)) }
+	for i, s := range a.Samples {
+		if i >= len(hits) || s != redact(hits[i]) {
+			t.Errorf("sample %d = %q, want %q", i, s, redact(hits[i]))
+		}
+	}
+	if len(a.Samples) != 4 {
+		t.Errorf("%d samples, want 4", len(a.Samples))
+	}
+}

@@ -28,7 +28,7 @@ import (
 type Ingester interface {
 	SourceByToken(ctx context.Context, token string) (detect.Source, error)
 	SourceBySender(ctx context.Context, addr netip.Addr) (detect.Source, error)
-	SubmitEvents(ctx context.Context, src detect.Source, format string, events []decode.Event, wait bool) (detect.IngestResult, error)
+	SubmitEvents(ctx context.Context, src detect.Source, format string, events []decode.Event, wait bool, hit func(i int)) (detect.IngestResult, error)
 	CountRejected(src *detect.Source, reason string, n int)
 }
 
@@ -194,37 +194,62 @@ type frame struct {
 	ev  decode.Event
 }
 
-// batcher groups messages per source and hands them over.
+// batcher groups messages per source and hands them over. Messages are
+// decoded into storage it reuses from batch to batch (decode.Memory, one
+// per position in the batch): once a batch is handed over, the storage of
+// each event that raised nothing is released, as HTTP ingestion does.
 type batcher struct {
 	s       *Syslog
 	pending map[int64][]decode.Event
+	slots   map[int64][]int // per source: each pending event's memory
 	srcs    map[int64]detect.Source
+	mems    []decode.Memory
 	n       int
 	wait    bool
 }
 
+// mem returns the memory the next message is decoded with: that of the
+// next position in the batch. A message that is then dropped leaves it to
+// the one after.
+func (b *batcher) mem() *decode.Memory {
+	for len(b.mems) <= b.n {
+		b.mems = append(b.mems, decode.Memory{})
+	}
+	return &b.mems[b.n]
+}
+
 func (b *batcher) add(f frame) {
 	if b.pending == nil {
-		b.pending, b.srcs = map[int64][]decode.Event{}, map[int64]detect.Source{}
+		b.pending, b.slots, b.srcs = map[int64][]decode.Event{}, map[int64][]int{}, map[int64]detect.Source{}
 	}
 	b.pending[f.src.ID] = append(b.pending[f.src.ID], f.ev)
+	b.slots[f.src.ID] = append(b.slots[f.src.ID], b.n)
 	b.srcs[f.src.ID] = f.src
 	b.n++
 }
 
 func (b *batcher) flush(ctx context.Context) {
 	for id, evs := range b.pending {
-		src := b.srcs[id]
-		if _, err := b.s.in.SubmitEvents(ctx, src, string(decode.KindSyslog), evs, b.wait); err != nil {
+		src, slots := b.srcs[id], b.slots[id]
+		hit := make([]bool, len(evs))
+		if _, err := b.s.in.SubmitEvents(ctx, src, string(decode.KindSyslog), evs, b.wait, func(i int) { hit[i] = true }); err != nil {
 			reason := "overload"
 			if !errors.Is(err, detect.ErrOverloaded) {
 				reason = "internal"
 				b.s.log.Warn("syslog submit", "source_id", id, "err", err)
 			}
 			b.s.in.CountRejected(&src, reason, len(evs))
+			continue // kept, not released: nothing is known of them
+		}
+		clear(evs)
+		for i, slot := range slots {
+			if !hit[i] {
+				b.mems[slot].Release()
+			}
 		}
 	}
 	clear(b.pending)
+	clear(b.slots)
 	b.n = 0
 }
 
@@ -308,7 +333,7 @@ func (s *Syslog) serveConn(ctx context.Context, c net.Conn) {
 				ack <- struct{}{}
 				continue
 			}
-			ev, err := s.dec.Decode(n.msg)
+			ev, err := s.dec.DecodeWith(n.msg, b.mem())
 			if err != nil {
 				s.in.CountRejected(src, string(decode.ReasonOf(err)), 1)
 			} else if found, err := s.resolve(ctx, &ev, from); err != nil {
@@ -354,7 +379,7 @@ func (s *Syslog) serveUDP(ctx context.Context) {
 			s.in.CountRejected(nil, string(decode.ReasonFrameTooLong), 1)
 			continue
 		}
-		ev, err := s.dec.Decode(buf[:n])
+		ev, err := s.dec.DecodeWith(buf[:n], b.mem())
 		if err != nil {
 			s.in.CountRejected(nil, string(decode.ReasonOf(err)), 1)
 			continue
