@@ -233,7 +233,7 @@ var indicatorFields = func() []typedField {
 	var out []typedField
 	for _, t := range decode.IndicatorTypes() {
 		for _, f := range decode.IndicatorFields(t) {
-			out = append(out, typedField{t, f})
+			out = append(out, typedField{t, f, decode.NewFieldKey(f)})
 		}
 	}
 	return out
@@ -242,6 +242,7 @@ var indicatorFields = func() []typedField {
 type typedField struct {
 	typ   decode.IndicatorType
 	field string
+	key   decode.FieldKey // field, hashed once
 }
 
 func (s *Snapshot) matchIndicators(ev *decode.Event, agency int64, dst []Hit) []Hit {
@@ -251,7 +252,7 @@ func (s *Snapshot) matchIndicators(ev *decode.Event, agency int64, dst []Hit) []
 	start := len(dst)
 	for _, tf := range indicatorFields {
 		t, field := tf.typ, tf.field
-		v, ok := ev.Get(field)
+		v, ok := ev.GetKey(tf.key)
 		if !ok {
 			continue
 		}

@@ -303,13 +303,16 @@ func (e *Event) findLinear(name string) int {
 // findHashed is find in the index, h being hashName(name).
 func (e *Event) findHashed(name string, h uint32) int {
 	mask := uint32(len(e.index) - 1)
+	h0 := h
 	for h &= mask; ; h = (h + 1) & mask {
 		p := e.index[h]
 		if p == 0 {
 			return -1
 		}
-		if int(p) <= len(e.fields) && e.fields[p-1].Name == name {
-			return int(p - 1)
+		if p>>posBits == h0>>posBits {
+			if i := int(p&posMask) - 1; i < len(e.fields) && e.fields[i].Name == name {
+				return i
+			}
 		}
 	}
 }
@@ -421,14 +424,15 @@ func (e *Event) reindexSpare(spare int) {
 	dupes := false
 	for i := range e.fields {
 		name := e.fields[i].Name
-		for h := hashName(name) & mask; ; h = (h + 1) & mask {
+		h0 := hashName(name)
+		for h := h0 & mask; ; h = (h + 1) & mask {
 			p := index[h]
 			if p == 0 {
-				index[h] = uint32(i + 1)
+				index[h] = indexEntry(h0, i)
 				break
 			}
-			if e.fields[p-1].Name == name {
-				e.fields[p-1].Value = e.fields[i].Value
+			if j := int(p&posMask) - 1; p>>posBits == h0>>posBits && e.fields[j].Name == name {
+				e.fields[j].Value = e.fields[i].Value
 				e.fields[i].Name = "" // marks a folded duplicate
 				dupes = true
 				break
@@ -508,12 +512,29 @@ func (e *Event) appendField(name string, v Value) bool {
 // indexLast enters the last field, whose name hashes to h, in the index.
 func (e *Event) indexLast(h uint32) {
 	mask := uint32(len(e.index) - 1)
+	entry := indexEntry(h, len(e.fields)-1)
 	for h &= mask; ; h = (h + 1) & mask {
 		if e.index[h] == 0 {
-			e.index[h] = uint32(len(e.fields))
+			e.index[h] = entry
 			return
 		}
 	}
+}
+
+// An index entry holds a field's position plus one in its low posBits
+// bits and the top bits of its name's hash above them: a probe that
+// meets another name's entry is told apart by the hash bits, without
+// reading the field (another cache line) or comparing the names.
+const (
+	posBits = 20
+	posMask = 1<<posBits - 1
+	// maxFields is the most fields an event can index; Options bounds
+	// the values of an event below it.
+	maxFields = posMask - 1
+)
+
+func indexEntry(h uint32, pos int) uint32 {
+	return h&^posMask | uint32(pos+1)
 }
 
 // emptyValue reports whether v is absent, an empty string or an empty

@@ -58,6 +58,9 @@ func (o Options) withDefaults() Options {
 	if o.MaxValues <= 0 {
 		o.MaxValues = DefaultMaxValues
 	}
+	// The fields of an event, its values and those the normalisers add,
+	// must fit its index (maxFields).
+	o.MaxValues = min(o.MaxValues, maxFields-1024)
 	if o.Now == nil {
 		o.Now = time.Now
 	}
