@@ -2,6 +2,7 @@ package decode
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -102,5 +103,41 @@ func TestValue(t *testing.T) {
 				t.Errorf("Value %s (-want +got):\n%s", tt.name, diff)
 			}
 		})
+	}
+}
+
+// TestIndexHoldsManyFields checks the index (positions in 20 bits, hash
+// bits above) on an event with more fields than a small table has
+// entries, duplicates folded, and that Options bounds the values of an
+// event below what the index can hold.
+func TestIndexHoldsManyFields(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("{")
+	const n = 5000
+	for i := range n {
+		fmt.Fprintf(&b, `"f%d":%d,`, i, i)
+	}
+	b.WriteString(`"f7":"last"}`)
+	ev, err := NewJSONDecoder(Options{}).Decode([]byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Len() != n {
+		t.Fatalf("%d fields, want %d (the duplicate folded)", ev.Len(), n)
+	}
+	for i := range n {
+		want := strconv.Itoa(i)
+		if i == 7 {
+			want = "last"
+		}
+		if got := ev.Text("f" + strconv.Itoa(i)); got != want {
+			t.Fatalf("f%d = %q, want %q", i, got, want)
+		}
+	}
+	if ev.Has("f5000") || ev.Has("g1") {
+		t.Error("absent names found")
+	}
+	if got := (Options{MaxValues: 1 << 24}).withDefaults().MaxValues; got >= maxFields {
+		t.Errorf("MaxValues 1<<24 becomes %d, want below %d", got, maxFields)
 	}
 }
