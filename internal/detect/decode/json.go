@@ -57,7 +57,8 @@ func parseJSONObject(e *Event, s string, o *Options, prefix string, pairNamed bo
 			err = p.syntax("data after the top-level object")
 		}
 	}
-	// The normalisers add common fields (a dozen for a Windows event):
+	// The normalisers add common fields (up to about thirty for a Sysmon
+	// event):
 	// room for them spares a rebuild of the index halfway.
 	e.reindexSpare(normaliseSpare)
 	return err
@@ -65,7 +66,7 @@ func parseJSONObject(e *Event, s string, o *Options, prefix string, pairNamed bo
 
 // normaliseSpare is how many fields the index built after parsing has
 // room for before it must grow.
-const normaliseSpare = 16
+const normaliseSpare = 32
 
 func (p *jsonParser) syntax(msg string) *Error { return errAt(ReasonJSONSyntax, p.pos, msg) }
 
