@@ -58,8 +58,7 @@ func parseJSONObject(e *Event, s string, o *Options, prefix string, pairNamed bo
 		}
 	}
 	// The normalisers add common fields (up to about thirty for a Sysmon
-	// event):
-	// room for them spares a rebuild of the index halfway.
+	// event): room for them spares a rebuild of the index halfway.
 	e.reindexSpare(normaliseSpare)
 	return err
 }
