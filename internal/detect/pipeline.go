@@ -164,15 +164,14 @@ func (s *Service) Ingest(ctx context.Context, src Source, r io.Reader, gz bool) 
 		if len(batch) == 0 {
 			return nil
 		}
-		mem.hit = mem.hit[:0]
-		o, err := s.process(ctx, src, batch, "", func(i int) { mem.hit = append(mem.hit, i) })
+		o, err := s.process(ctx, src, batch, "", mem.Keep)
 		if err != nil {
 			return err
 		}
 		res.add(o)
 		clear(batch)
 		batch = batch[:0]
-		mem.release()
+		mem.Release()
 		return nil
 	}
 	for {
@@ -192,7 +191,7 @@ func (s *Service) Ingest(ctx context.Context, src Source, r io.Reader, gz bool) 
 			}
 			continue
 		}
-		ev, err := dec.DecodeWith(line, mem.at(len(batch)))
+		ev, err := dec.DecodeWith(line, mem.At(len(batch)))
 		if err != nil {
 			res.reject(n, err)
 			continue
@@ -274,48 +273,21 @@ func (s *Service) Process(ctx context.Context, src Source, events []decode.Event
 	return s.process(ctx, src, events, batchKey, nil)
 }
 
-// batchMemory is the decoding storage of one batch's events (see
-// decode.Memory), reused from batch to batch: once a batch is stored, the
-// storage of each event that raised nothing is released. An event that
-// raised a hit may live on in what the batch left behind (alert samples,
-// observables, sightings), so its storage is never reused. Correlation
-// windows keep copies of the values they group by and count, so an event
-// that only fed a correlation is released like any other.
-type batchMemory struct {
-	mems []decode.Memory
-	used int   // memories handed out for the current batch
-	hit  []int // positions of the events that raised a hit
-}
+// batchMemories holds the decoding storage of batches (decode.Memories),
+// reused from batch to batch: once a batch is stored, the storage of each
+// event that raised nothing is released. An event that raised a hit may
+// live on in what the batch left behind (alert samples, observables,
+// sightings), so its storage is kept. Correlation windows keep copies of
+// the values they group by and count, so an event that only fed a
+// correlation is released like any other.
+var batchMemories = sync.Pool{New: func() any { return new(decode.Memories) }}
 
-var batchMemories = sync.Pool{New: func() any { return new(batchMemory) }}
-
-func getBatchMemory() *batchMemory {
-	m := batchMemories.Get().(*batchMemory)
-	m.used, m.hit = 0, m.hit[:0]
+// getBatchMemory returns batch memories, none handed out (a batch
+// abandoned by an error left its events their storage).
+func getBatchMemory() *decode.Memories {
+	m := batchMemories.Get().(*decode.Memories)
+	m.Forget()
 	return m
-}
-
-// at returns the memory for the event at position i of the batch.
-func (b *batchMemory) at(i int) *decode.Memory {
-	for len(b.mems) <= i {
-		b.mems = append(b.mems, decode.Memory{})
-	}
-	b.used = max(b.used, i+1)
-	return &b.mems[i]
-}
-
-// release releases the memories of the batch's events, except those of
-// the events that raised a hit (b.hit).
-func (b *batchMemory) release() {
-	hit := b.hit // in increasing order
-	for i := range b.used {
-		if len(hit) > 0 && hit[0] == i {
-			hit = hit[1:]
-			continue
-		}
-		b.mems[i].Release()
-	}
-	b.used, b.hit = 0, b.hit[:0]
 }
 
 // process is Process that calls hit(i) for each event i that raised a hit.
@@ -532,7 +504,7 @@ func parseISOTime(s string) (time.Time, bool) {
 // fraction, or milliseconds of 12 or 13 digits.
 func parseEpoch(s string) (time.Time, bool) {
 	whole, frac, _ := strings.Cut(s, ".")
-	if !isDigits(whole) || (frac != "" && !isDigits(frac)) {
+	if whole == "" || strings.TrimLeft(whole+frac, "0123456789") != "" {
 		return time.Time{}, false
 	}
 	n, err := strconv.ParseInt(whole, 10, 64)
@@ -554,18 +526,6 @@ func parseEpoch(s string) (time.Time, bool) {
 		return time.UnixMilli(n).UTC(), true
 	}
 	return time.Time{}, false
-}
-
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 func (s *Service) newPending(src Source, h *Hit, k alertKey, ev *decode.Event, now time.Time) *pending {
@@ -892,7 +852,7 @@ func (s *Service) ProcessRaw(ctx context.Context, b RawBatch, batchKey string) (
 	mem := getBatchMemory()
 	defer batchMemories.Put(mem)
 	for i, l := range lines {
-		ev, err := dec.DecodeWith(l, mem.at(len(events)))
+		ev, err := dec.DecodeWith(l, mem.At(len(events)))
 		if err != nil {
 			rej.reject(i+1, err)
 			continue
@@ -900,12 +860,12 @@ func (s *Service) ProcessRaw(ctx context.Context, b RawBatch, batchKey string) (
 		ev.Delete(decode.FieldSourceToken)
 		events = append(events, ev)
 	}
-	res, err := s.process(ctx, src, events, batchKey, func(i int) { mem.hit = append(mem.hit, i) })
+	res, err := s.process(ctx, src, events, batchKey, mem.Keep)
 	if err != nil || res.Duplicate {
 		return res, err
 	}
 	clear(events)
-	mem.release()
+	mem.Release()
 	res.Rejected, res.RejectedBy, res.Errors = rej.Rejected, rej.RejectedBy, rej.Errors
 	s.countRejects(src, res)
 	return res, nil

@@ -391,6 +391,19 @@ func PermissionsFor(p *access.Principal, inc *Incident) Permissions {
 	return Permissions{Edit: CanEdit(p, inc), Coordinate: CanCoordinate(p, inc), Contribute: CanContribute(p, inc), Comment: CanComment(p, inc)}
 }
 
+// editable loads, in tx, an incident whose record the caller may edit:
+// Forbidden when they may not, Conflict when it was merged into another.
+func (s *Service) editable(ctx context.Context, tx *store.Tx, id int64) (Incident, error) {
+	_, cur, err := s.allowed(ctx, tx, id, "edit the incident", CanEdit)
+	if err != nil {
+		return Incident{}, err
+	}
+	if cur.Status == StatusDuplicate {
+		return Incident{}, errs.E(errs.Conflict, "this incident was merged into %s; edit that one", cur.MergedIntoRef)
+	}
+	return cur, nil
+}
+
 // Update replaces the record's fields (not its agencies, people, status or
 // times other than detection). The previous description is kept in the
 // journal. Merged incidents cannot be edited (Conflict).
@@ -409,12 +422,9 @@ func (s *Service) Update(ctx context.Context, id int64, in Input) (Incident, err
 		return Incident{}, err
 	}
 	err = s.transact(ctx, func(tx *store.Tx) error {
-		_, cur, err := s.allowed(ctx, tx, id, "edit the incident", CanEdit)
+		cur, err := s.editable(ctx, tx, id)
 		if err != nil {
 			return err
-		}
-		if cur.Status == StatusDuplicate {
-			return errs.E(errs.Conflict, "this incident was merged into %s; edit that one", cur.MergedIntoRef)
 		}
 		if in, err = clean(in, s.now()); err != nil {
 			return err

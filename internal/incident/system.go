@@ -274,12 +274,9 @@ func (s *Service) LinkSystems(ctx context.Context, id int64, ids []int64) (Incid
 		return Incident{}, err
 	}
 	err = s.transact(ctx, func(tx *store.Tx) error {
-		_, cur, err := s.allowed(ctx, tx, id, "edit the incident", CanEdit)
+		cur, err := s.editable(ctx, tx, id)
 		if err != nil {
 			return err
-		}
-		if cur.Status == StatusDuplicate {
-			return errs.E(errs.Conflict, "this incident was merged into %s; edit that one", cur.MergedIntoRef)
 		}
 		all := cur.SystemIDs()
 		n := len(all)

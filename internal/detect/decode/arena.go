@@ -41,12 +41,6 @@ func newEvent(line []byte, format Format, extra int, m *Memory) *Event {
 	return e
 }
 
-// newEventString starts an event whose raw text is already an immutable
-// string (a syslog message carried in a frame we copied).
-func newEventString(raw string, format Format, extra int) *Event {
-	return &Event{raw: raw, format: format, buf: make([]byte, 0, extra)}
-}
-
 // bytesView returns b viewed as a string. Only for arena bytes (see above).
 func bytesView(b []byte) string {
 	if len(b) == 0 {
@@ -142,6 +136,49 @@ func (m *Memory) reuseIndex(size int) []uint32 {
 	ix := m.index[:size]
 	clear(ix)
 	return ix
+}
+
+// Memories is a Memory per position of a batch of events, reused from
+// batch to batch: the event at position i of a batch is decoded with
+// At(i) and, once the batch is done with, Release releases every position
+// handed out except those marked with Keep (events still in use). Its
+// zero value is ready; it is used by one goroutine at a time.
+type Memories struct {
+	mems []Memory
+	keep []bool
+	used int // positions handed out since the last Release or Forget
+}
+
+// At returns the memory of position i of the batch.
+func (b *Memories) At(i int) *Memory {
+	for len(b.mems) <= i {
+		b.mems = append(b.mems, Memory{})
+		b.keep = append(b.keep, false)
+	}
+	b.used = max(b.used, i+1)
+	return &b.mems[i]
+}
+
+// Keep marks the event at position i as still in use: the next Release
+// leaves its storage to it.
+func (b *Memories) Keep(i int) { b.keep[i] = true }
+
+// Release releases the memory of every position handed out since the last
+// Release, except those marked with Keep, and clears the marks.
+func (b *Memories) Release() {
+	for i := range b.used {
+		if !b.keep[i] {
+			b.mems[i].Release()
+		}
+	}
+	b.Forget()
+}
+
+// Forget leaves the positions handed out to their events, released or
+// not, and clears the marks: for a batch abandoned half-way.
+func (b *Memories) Forget() {
+	clear(b.keep[:b.used])
+	b.used = 0
 }
 
 // withMemory is a Decoder that decodes with one Memory.

@@ -142,3 +142,45 @@ func FuzzMemory(f *testing.F) {
 		}
 	})
 }
+
+// TestMemoriesKeepAndForget checks a batch's memories: Release reuses
+// every position but those kept, Forget none.
+func TestMemoriesKeepAndForget(t *testing.T) {
+	d := NewWindowsDecoder(Options{})
+	var b Memories
+	lines := []string{sampleOTRF, sampleEVTX4688, sampleWinlogbeat}
+	decodeAll := func() []Event {
+		t.Helper()
+		var evs []Event
+		for i, l := range lines {
+			ev, err := d.DecodeWith([]byte(l), b.At(i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			evs = append(evs, ev)
+		}
+		return evs
+	}
+	first := decodeAll()
+	want, was0 := eventString(&first[1]), eventString(&first[0])
+	b.Keep(1)
+	b.Release()
+	lines = []string{sampleWinlogbeat, sampleOTRF, sampleEVTX4688} // other bytes at each position
+	second := decodeAll()
+	if got := eventString(&first[1]); got != want {
+		t.Fatalf("kept event changed:\n%s\nwas\n%s", got, want)
+	}
+	if eventString(&first[0]) == was0 {
+		t.Fatal("position 0 was not reused after Release") // its old event's storage holds the new one
+	}
+	// Forget: nothing handed out before is reused.
+	wantAll := []string{eventString(&second[0]), eventString(&second[1]), eventString(&second[2])}
+	b.Forget()
+	lines = []string{sampleEVTX4688, sampleWinlogbeat, sampleOTRF}
+	decodeAll()
+	for i := range second {
+		if got := eventString(&second[i]); got != wantAll[i] {
+			t.Fatalf("event %d changed after Forget:\n%s\nwas\n%s", i, got, wantAll[i])
+		}
+	}
+}

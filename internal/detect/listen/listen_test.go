@@ -64,6 +64,21 @@ func setup(t *testing.T, cfg detect.Config) (*detect.Service, *store.DB, context
 	return svc, db, as
 }
 
+// serveSyslog starts a syslog listener for svc, stopped when the test
+// ends.
+func serveSyslog(t *testing.T, svc *detect.Service, cfg listen.SyslogConfig) *listen.Syslog {
+	t.Helper()
+	ls, err := listen.NewSyslog(cfg, svc, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { ls.Serve(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return ls
+}
+
 func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
@@ -93,14 +108,7 @@ func TestSyslogWithLogger(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ls, err := listen.NewSyslog(listen.SyslogConfig{TCPAddr: "127.0.0.1:0", UDPAddr: "127.0.0.1:0", Flush: 50 * time.Millisecond}, svc, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { ls.Serve(ctx); close(done) }()
-	defer func() { cancel(); <-done }()
+	ls := serveSyslog(t, svc, listen.SyslogConfig{TCPAddr: "127.0.0.1:0", UDPAddr: "127.0.0.1:0", Flush: 50 * time.Millisecond})
 	_, tcpPort, _ := net.SplitHostPort(ls.TCPAddr())
 	_, udpPort, _ := net.SplitHostPort(ls.UDPAddr())
 	send := func(args ...string) {
@@ -154,14 +162,7 @@ func TestSyslogLyingFrame(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ls, err := listen.NewSyslog(listen.SyslogConfig{TCPAddr: "127.0.0.1:0", MaxMessage: 1024, Flush: 20 * time.Millisecond}, svc, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { ls.Serve(ctx); close(done) }()
-	defer func() { cancel(); <-done }()
+	ls := serveSyslog(t, svc, listen.SyslogConfig{TCPAddr: "127.0.0.1:0", MaxMessage: 1024, Flush: 20 * time.Millisecond})
 	c, err := net.Dial("tcp", ls.TCPAddr())
 	if err != nil {
 		t.Fatal(err)
@@ -326,14 +327,7 @@ func TestSyslogReusesStorage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ls, err := listen.NewSyslog(listen.SyslogConfig{TCPAddr: "127.0.0.1:0", Batch: 3, Flush: 20 * time.Millisecond}, svc, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { ls.Serve(ctx); close(done) }()
-	defer func() { cancel(); <-done }()
+	ls := serveSyslog(t, svc, listen.SyslogConfig{TCPAddr: "127.0.0.1:0", Batch: 3, Flush: 20 * time.Millisecond})
 	c, err := net.Dial("tcp", ls.TCPAddr())
 	if err != nil {
 		t.Fatal(err)

@@ -201,9 +201,9 @@ type frame struct {
 type batcher struct {
 	s       *Syslog
 	pending map[int64][]decode.Event
-	slots   map[int64][]int // per source: each pending event's memory
+	slots   map[int64][]int // per source: each pending event's position in mems
 	srcs    map[int64]detect.Source
-	mems    []decode.Memory
+	mems    decode.Memories
 	n       int
 	wait    bool
 }
@@ -211,12 +211,7 @@ type batcher struct {
 // mem returns the memory the next message is decoded with: that of the
 // next position in the batch. A message that is then dropped leaves it to
 // the one after.
-func (b *batcher) mem() *decode.Memory {
-	for len(b.mems) <= b.n {
-		b.mems = append(b.mems, decode.Memory{})
-	}
-	return &b.mems[b.n]
-}
+func (b *batcher) mem() *decode.Memory { return b.mems.At(b.n) }
 
 func (b *batcher) add(f frame) {
 	if b.pending == nil {
@@ -231,23 +226,20 @@ func (b *batcher) add(f frame) {
 func (b *batcher) flush(ctx context.Context) {
 	for id, evs := range b.pending {
 		src, slots := b.srcs[id], b.slots[id]
-		hit := make([]bool, len(evs))
-		if _, err := b.s.in.SubmitEvents(ctx, src, string(decode.KindSyslog), evs, b.wait, func(i int) { hit[i] = true }); err != nil {
+		if _, err := b.s.in.SubmitEvents(ctx, src, string(decode.KindSyslog), evs, b.wait, func(i int) { b.mems.Keep(slots[i]) }); err != nil {
 			reason := "overload"
 			if !errors.Is(err, detect.ErrOverloaded) {
 				reason = "internal"
 				b.s.log.Warn("syslog submit", "source_id", id, "err", err)
 			}
 			b.s.in.CountRejected(&src, reason, len(evs))
-			continue // kept, not released: nothing is known of them
-		}
-		clear(evs)
-		for i, slot := range slots {
-			if !hit[i] {
-				b.mems[slot].Release()
+			for _, slot := range slots { // nothing is known of them: kept
+				b.mems.Keep(slot)
 			}
 		}
+		clear(evs)
 	}
+	b.mems.Release()
 	clear(b.pending)
 	clear(b.slots)
 	b.n = 0
