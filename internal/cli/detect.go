@@ -25,6 +25,7 @@ import (
 //	BULWARK_DETECT_DEDUP         alert deduplication window, e.g. 1h (default 1h)
 //	BULWARK_DETECT_SILENT        default silence threshold of a source, e.g. 1h
 //	BULWARK_DETECT_INDEX_REFRESH indicator index rebuild period, e.g. 5m
+//	BULWARK_DETECT_RULES_REFRESH how often rules changed by another process are looked for, e.g. 15s
 //	BULWARK_SYSLOG_TCP           syslog TCP listen address, e.g. :6514 (empty: off)
 //	BULWARK_SYSLOG_UDP           syslog UDP listen address, e.g. :514 (empty: off)
 //	BULWARK_SYSLOG_TLS_CERT, BULWARK_SYSLOG_TLS_KEY   TLS for the TCP listener (RFC 5425)
@@ -57,7 +58,8 @@ func loadDetectConfig() (detectConfig, error) {
 		}
 		dc.Detect.Workers = n
 	}
-	for name, dst := range map[string]*time.Duration{"DETECT_DEDUP": &dc.Detect.DedupWindow, "DETECT_SILENT": &dc.Detect.SilentAfter, "DETECT_INDEX_REFRESH": &dc.Detect.IndexRefresh} {
+	for name, dst := range map[string]*time.Duration{"DETECT_DEDUP": &dc.Detect.DedupWindow, "DETECT_SILENT": &dc.Detect.SilentAfter, "DETECT_INDEX_REFRESH": &dc.Detect.IndexRefresh,
+		"DETECT_RULES_REFRESH": &dc.Detect.RulesRefresh} {
 		if s := env(name, ""); s != "" {
 			d, err := time.ParseDuration(s)
 			if err != nil || d < time.Second {

@@ -129,7 +129,7 @@ func (s *Service) UploadRules(ctx context.Context, files []UploadFile) (UploadRe
 			err := tx.QueryRow(ctx, `SELECT id FROM detect_rules WHERE uid = ?`, r.uid).Scan(&id)
 			switch {
 			case err == nil:
-				if _, err := tx.Exec(ctx, `UPDATE detect_rules SET title = ?, author = ?, level = ?, logsource = ?, file = ?, body = ?, uploaded_by = ?, updated_at = ? WHERE id = ?`,
+				if _, err := tx.Exec(ctx, `UPDATE detect_rules SET title = ?, author = ?, level = ?, logsource = ?, file = ?, body = ?, uploaded_by = ?, updated_at = ?, revision = revision + 1 WHERE id = ?`,
 					r.title, r.author, r.level, r.ls, r.file, r.body, nullID(p.UserID), now, id); err != nil {
 					return fmt.Errorf("detect: replace rule %s: %w", r.uid, store.Translate(err))
 				}
@@ -236,7 +236,7 @@ func (s *Service) SetRuleEnabled(ctx context.Context, id int64, enabled bool) er
 		return access.Deny("manage Sigma rules")
 	}
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
-		r, err := tx.Exec(ctx, `UPDATE detect_rules SET enabled = ?, updated_at = ? WHERE id = ?`, enabled, s.now(), id)
+		r, err := tx.Exec(ctx, `UPDATE detect_rules SET enabled = ?, updated_at = ?, revision = revision + 1 WHERE id = ?`, enabled, s.now(), id)
 		if err != nil {
 			return fmt.Errorf("detect: enable rule %d: %w", id, store.Translate(err))
 		}
@@ -256,6 +256,12 @@ func (s *Service) SetRuleEnabled(ctx context.Context, id int64, enabled bool) er
 // engine; it returns the rules that no longer compile. It needs no
 // principal (it runs at start).
 func (s *Service) LoadRules(ctx context.Context) (*Rules, error) {
+	s.rulesMu.Lock()
+	defer s.rulesMu.Unlock()
+	mark, err := s.rulesMark(ctx)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := s.db.Query(ctx, `SELECT uid, file, body, enabled FROM detect_rules ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("detect: load rules: %w", store.Translate(err))
@@ -306,8 +312,41 @@ func (s *Service) LoadRules(ctx context.Context) (*Rules, error) {
 	// Correlations that did not change keep their windows.
 	rs.adopt(s.engine.Rules())
 	s.engine.SetRules(rs)
+	s.loadedMark = mark
 	s.metrics.rulesLoaded(rs.Set.Len(), rs.Correlating)
 	return rs, nil
+}
+
+// rulesMark is the count of stored rules and the sum of their revisions:
+// rules are never deleted and every change raises a revision, so the pair
+// changes with every change of a body or an enabled flag.
+func (s *Service) rulesMark(ctx context.Context) ([2]int64, error) {
+	var m [2]int64
+	err := s.db.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(revision), 0) FROM detect_rules`).Scan(&m[0], &m[1])
+	if err != nil {
+		return m, fmt.Errorf("detect: rules revision: %w", store.Translate(err))
+	}
+	return m, nil
+}
+
+// refreshRules reloads the rules when the stored ones changed since they
+// were last loaded: another process (a server, when this is an ingest
+// worker, or another server) uploaded, enabled or disabled rules.
+func (s *Service) refreshRules(ctx context.Context) (bool, error) {
+	mark, err := s.rulesMark(ctx)
+	if err != nil {
+		return false, err
+	}
+	s.rulesMu.Lock()
+	same := mark == s.loadedMark
+	s.rulesMu.Unlock()
+	if same {
+		return false, nil
+	}
+	if _, err := s.LoadRules(ctx); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // RuleTest is the outcome of testing a rule against one event.

@@ -63,6 +63,9 @@ type Config struct {
 	// IndexRefresh is how often the indicator index is rebuilt when
 	// nothing asks for it sooner (default 5 minutes).
 	IndexRefresh time.Duration
+	// RulesRefresh is how often Run checks whether another process changed
+	// the stored rules, and reloads them if so (default 15 seconds).
+	RulesRefresh time.Duration
 	// SilentAfter is the default time without events after which a source
 	// is flagged silent (default 1 hour).
 	SilentAfter time.Duration
@@ -86,6 +89,7 @@ func (c *Config) defaults() {
 	def(&c.DedupWindow, time.Hour)
 	def(&c.QueueWait, 2*time.Second)
 	def(&c.IndexRefresh, 5*time.Minute)
+	def(&c.RulesRefresh, 15*time.Second)
 	def(&c.SilentAfter, time.Hour)
 	defInt(&c.MaxSamples, 5)
 	defInt(&c.MaxSampleBytes, 4096)
@@ -127,6 +131,10 @@ type Service struct {
 	decoders   map[decode.SourceKind]decode.Decoder
 	lastIdx    IndexStats
 	idxMu      sync.Mutex
+	// rulesMu serialises LoadRules; loadedMark is the rulesMark of the
+	// rules it last loaded.
+	rulesMu    sync.Mutex
+	loadedMark [2]int64
 
 	dir      SystemDirectory
 	sysTable atomic.Pointer[systemTable]
@@ -245,8 +253,10 @@ func (s *Service) memberAgencies(ctx context.Context) ([]int64, error) {
 
 // Run keeps the indicator index and the information systems' addresses
 // fresh until ctx ends: it rebuilds on request, on the refresh period, and
-// when the soonest indicator expires.
+// when the soonest indicator expires. It also reloads the rules when
+// another process changed them (see RulesRefresh).
 func (s *Service) Run(ctx context.Context) {
+	go s.watchRules(ctx)
 	index := true
 	for {
 		if index {
@@ -276,5 +286,24 @@ func (s *Service) Run(ctx context.Context) {
 			index = true
 		}
 		timer.Stop()
+	}
+}
+
+// watchRules reloads the rules every RulesRefresh when the stored ones
+// changed, until ctx ends.
+func (s *Service) watchRules(ctx context.Context) {
+	t := time.NewTicker(s.cfg.RulesRefresh)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if changed, err := s.refreshRules(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("reload of changed rules", "err", err)
+		} else if changed {
+			s.log.Info("rules changed elsewhere: reloaded")
+		}
 	}
 }
