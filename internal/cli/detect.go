@@ -31,6 +31,8 @@ import (
 //	BULWARK_SYSLOG_TLS_CERT, BULWARK_SYSLOG_TLS_KEY   TLS for the TCP listener (RFC 5425)
 //	BULWARK_NATS_URL             NATS with JetStream: listeners publish there and `bulwark ingest` workers match (empty: match in process)
 //	BULWARK_NATS_STREAM          stream name (default BULWARK_EVENTS)
+//	BULWARK_NATS_SUBJECT         subject prefix of its partitions (default bulwark.events)
+//	BULWARK_NATS_PARTITIONS      partitions of a new stream (default 16): each agency's batches go to one, taken by one worker at a time
 type detectConfig struct {
 	Detect     detect.Config
 	SyslogTCP  string
@@ -39,11 +41,19 @@ type detectConfig struct {
 	TLSKey     string
 	NATSURL    string
 	NATSStream string
+	NATSSubj   string
+	NATSParts  int
+}
+
+// streamConfig is the event stream's configuration.
+func (dc detectConfig) streamConfig() listen.StreamConfig {
+	return listen.StreamConfig{URL: dc.NATSURL, Stream: dc.NATSStream, Subject: dc.NATSSubj, Partitions: dc.NATSParts}
 }
 
 func loadDetectConfig() (detectConfig, error) {
 	dc := detectConfig{SyslogTCP: env("SYSLOG_TCP", ""), SyslogUDP: env("SYSLOG_UDP", ""), TLSCert: env("SYSLOG_TLS_CERT", ""),
-		TLSKey: env("SYSLOG_TLS_KEY", ""), NATSURL: env("NATS_URL", ""), NATSStream: env("NATS_STREAM", "")}
+		TLSKey: env("SYSLOG_TLS_KEY", ""), NATSURL: env("NATS_URL", ""), NATSStream: env("NATS_STREAM", ""),
+		NATSSubj: env("NATS_SUBJECT", "")}
 	if s := env("DETECT_BATCH_MB", ""); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > 4096 {
@@ -67,6 +77,13 @@ func loadDetectConfig() (detectConfig, error) {
 			}
 			*dst = d
 		}
+	}
+	if s := env("NATS_PARTITIONS", ""); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > listen.MaxPartitions {
+			return dc, fmt.Errorf("BULWARK_NATS_PARTITIONS must be a whole number from 1 to %d", listen.MaxPartitions)
+		}
+		dc.NATSParts = n
 	}
 	if (dc.TLSCert == "") != (dc.TLSKey == "") {
 		return dc, fmt.Errorf("set both BULWARK_SYSLOG_TLS_CERT and BULWARK_SYSLOG_TLS_KEY, or neither")
@@ -106,7 +123,7 @@ func (a *App) wireDetect(ctx context.Context, log *slog.Logger) error {
 		return err
 	}
 	if dc.NATSURL != "" {
-		st, err := listen.OpenStream(ctx, listen.StreamConfig{URL: dc.NATSURL, Stream: dc.NATSStream})
+		st, err := listen.OpenStream(ctx, dc.streamConfig())
 		if err != nil {
 			return err
 		}

@@ -12,17 +12,19 @@ import (
 
 // runIngest runs detection workers on the NATS JetStream stream that the
 // HTTP and syslog listeners of `bulwark serve` publish to when
-// BULWARK_NATS_URL is set. Workers on several machines share one durable
-// consumer; each batch is acked only after its alerts are stored, and a
-// batch redelivered after a crash is recognised and not counted twice.
+// BULWARK_NATS_URL is set. Workers on several machines share the stream's
+// partitions out (each agency's batches are in one partition, taken by one
+// worker at a time, so its events are correlated in one place); each
+// batch is acked only after its alerts are stored, and a batch redelivered
+// after a crash is recognised and not counted twice.
 func runIngest(ctx context.Context, e cmdEnv, args []string) error {
 	var c Config
 	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	storageFlags(fs, &c)
-	workers := fs.Int("workers", 2, "concurrent consumers in this process")
+	workers := fs.Int("workers", 1, "workers in this process, each taking its share of the partitions (each partition is processed apart)")
 	ackWait := fs.Duration("ack-wait", 30*time.Second, "redelivery delay of a batch whose worker died")
-	durable := fs.String("durable", listen.DefaultDurable, "durable consumer name shared by all workers")
+	durable := fs.String("durable", listen.DefaultDurable, "prefix of the durable consumers (one per partition) shared by all workers")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -45,7 +47,7 @@ func runIngest(ctx context.Context, e cmdEnv, args []string) error {
 	var wg sync.WaitGroup
 	errc := make(chan error, *workers)
 	for range *workers {
-		st, err := listen.OpenStream(ctx, listen.StreamConfig{URL: dc.NATSURL, Stream: dc.NATSStream})
+		st, err := listen.OpenStream(ctx, dc.streamConfig())
 		if err != nil {
 			return err
 		}

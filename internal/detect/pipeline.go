@@ -757,6 +757,9 @@ type Publisher interface {
 // RawBatch is a chunk of one source's undecoded lines.
 type RawBatch struct {
 	SourceID int64
+	// AgencyID is the source's agency: a stream keeps each agency's
+	// batches together (one partition), so that one worker correlates them.
+	AgencyID int64
 	// Format overrides the source's format (syslog listeners send syslog
 	// messages whatever the source's configured format).
 	Format string
@@ -794,7 +797,7 @@ func (s *Service) Submit(ctx context.Context, src Source, r io.Reader, gz bool) 
 		if len(chunk) == 0 {
 			return nil
 		}
-		if err := s.pub.Publish(ctx, RawBatch{SourceID: src.ID, Lines: chunk}); err != nil {
+		if err := s.pub.Publish(ctx, RawBatch{SourceID: src.ID, AgencyID: src.AgencyID, Lines: chunk}); err != nil {
 			return errs.Wrap(errs.Unavailable, err, "the event stream is unavailable; retry later")
 		}
 		res.Accepted += len(chunk)
@@ -884,7 +887,7 @@ func (s *Service) SubmitEvents(ctx context.Context, src Source, format string, e
 		for i := range events {
 			lines[i] = []byte(RedactTokens(events[i].Raw()))
 		}
-		if err := s.pub.Publish(ctx, RawBatch{SourceID: src.ID, Format: format, Lines: lines}); err != nil {
+		if err := s.pub.Publish(ctx, RawBatch{SourceID: src.ID, AgencyID: src.AgencyID, Format: format, Lines: lines}); err != nil {
 			return IngestResult{}, errs.Wrap(errs.Unavailable, err, "the event stream is unavailable")
 		}
 		return IngestResult{Accepted: len(events), Queued: true}, nil

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -222,22 +223,11 @@ func TestJetStreamWorkerKilled(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	name := "TEST_" + strings.ToUpper(hex.EncodeToString(b[:]))
-	cfg := listen.StreamConfig{URL: natsURL, Stream: name, Subject: "test." + strings.ToLower(name)}
-	pub, err := listen.OpenStream(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		nc, _ := nats.Connect(natsURL)
-		if js, err := jetstream.New(nc); err == nil {
-			_ = js.DeleteStream(context.Background(), name)
-		}
-		nc.Close()
-		pub.Close()
-	}()
+	name := testStreamName()
+	// A dead worker's partitions wait a lease (one second here) for
+	// another worker.
+	cfg := listen.StreamConfig{URL: natsURL, Stream: name, Subject: "test." + strings.ToLower(name), LeaseTTL: time.Second}
+	pub := openTestStream(t, ctx, cfg)
 	svc.SetPublisher(pub)
 	s, _ := svc.SourceByToken(ctx, src.Token)
 	var lines []string
@@ -316,6 +306,33 @@ func TestJetStreamWorkerKilled(t *testing.T) {
 	}
 }
 
+// testStreamName returns a new stream name.
+func testStreamName() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return "TEST_" + strings.ToUpper(hex.EncodeToString(b[:]))
+}
+
+// openTestStream opens a stream with cfg; the stream and its lease bucket
+// are deleted when the test ends.
+func openTestStream(t *testing.T, ctx context.Context, cfg listen.StreamConfig) *listen.Stream {
+	t.Helper()
+	st, err := listen.OpenStream(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		nc, _ := nats.Connect(natsURL)
+		if js, err := jetstream.New(nc); err == nil {
+			_ = js.DeleteStream(context.Background(), cfg.Stream)
+			_ = js.DeleteKeyValue(context.Background(), cfg.Stream+"_LEASES")
+		}
+		nc.Close()
+		st.Close()
+	})
+	return st
+}
+
 // TestSyslogReusesStorage sends, over one TCP connection in batches of
 // three, messages that hit the indicator between others that do not, of
 // other lengths and bytes. The listener decodes into storage it reuses
@@ -368,5 +385,213 @@ func TestSyslogReusesStorage(t *testing.T) {
 	}
 	if len(a.Samples) != 4 {
 		t.Errorf("%d samples, want 4", len(a.Samples))
+	}
+}
+
+// bruteForce raises a correlation alert on four failed logons from one
+// address within five minutes.
+const bruteForce = `title: Failed Logon
+name: failed_logon
+id: 5a1b0c1e-0000-4000-8000-000000000120
+logsource:
+  product: windows
+  service: security
+detection:
+  sel:
+    EventID: 4625
+  condition: sel
+---
+title: Brute Force From One Address
+id: 5a1b0c1e-0000-4000-8000-000000000121
+level: high
+correlation:
+  type: event_count
+  rules: [failed_logon]
+  group-by: [IpAddress]
+  timespan: 5m
+  condition:
+    gte: 4
+`
+
+// TestJetStreamPartitions: two workers, each with its own detection
+// service (its own correlation windows, as on two machines), share a
+// stream of four partitions, two each. Two agencies send failed logons
+// one per batch: each agency's batches are all taken by one worker, so
+// each agency's four failures make one correlation alert. A worker that
+// stops gives its partitions up at once to the other.
+func TestJetStreamPartitions(t *testing.T) {
+	natsOrSkip(t)
+	svcA, db, as := setup(t, detect.Config{BatchLines: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	system := access.With(ctx, &access.Principal{System: true})
+	if _, err := svcA.UploadRules(system, []detect.UploadFile{{Name: "brute.yml", Data: []byte(bruteForce)}}); err != nil {
+		t.Fatal(err)
+	}
+	svcB, err := detect.New(detect.Deps{DB: db, Audit: audit.New(db, time.Now), Intel: oneIndicator{"203.0.113.66"}}, detect.Config{BatchLines: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svcB.LoadRules(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// A second agency, with its own analyst.
+	now := time.Now()
+	var agency2, user2 int64
+	if err := db.QueryRow(ctx, `INSERT INTO agencies (code, name_vi, kind, created_at, updated_at) VALUES ('HNA', 'UBND huyện Nam', 'district', ?, ?) RETURNING id`, now, now).Scan(&agency2); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRow(ctx, `INSERT INTO users (email, name, agency_id, created_at, updated_at) VALUES ('nam@example.vn', 'nam', ?, ?, ?) RETURNING id`, agency2, now, now).Scan(&user2); err != nil {
+		t.Fatal(err)
+	}
+	as2 := access.With(ctx, &access.Principal{UserID: user2, AgencyID: agency2, Roles: []access.Role{access.Analyst}})
+	var sources []detect.Source
+	agencyOf := map[int64]int64{}
+	for _, who := range []context.Context{as, as2} {
+		created, err := svcA.CreateSource(who, detect.SourceInput{Name: "dc", Kind: "windows", Format: "windows"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, err := svcA.SourceByToken(ctx, created.Token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sources = append(sources, src)
+		agencyOf[src.ID] = src.AgencyID
+	}
+
+	cfg := listen.StreamConfig{URL: natsURL, Stream: testStreamName(), Partitions: 4, LeaseTTL: time.Second}
+	cfg.Subject = "test." + strings.ToLower(cfg.Stream)
+	pub := openTestStream(t, ctx, cfg)
+	svcA.SetPublisher(pub)
+	if pub.Partitions() != 4 || pub.Partition(sources[0].AgencyID) == pub.Partition(sources[1].AgencyID) {
+		t.Fatalf("partitions %d; agencies %d and %d in %d and %d", pub.Partitions(), sources[0].AgencyID, sources[1].AgencyID,
+			pub.Partition(sources[0].AgencyID), pub.Partition(sources[1].AgencyID))
+	}
+	var mu sync.Mutex
+	takenBy := map[int64]map[string]int{} // agency: worker: batches
+	worker := func(name string, svc *detect.Service) (*listen.Stream, context.CancelFunc, chan struct{}) {
+		st := openTestStream(t, ctx, cfg)
+		wctx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_ = st.Work(wctx, listen.WorkerConfig{Durable: "w", AckWait: time.Second, ID: name}, func(ctx context.Context, b detect.RawBatch, key string) (detect.IngestResult, error) {
+				r, err := svc.ProcessRaw(ctx, b, key)
+				if err == nil {
+					mu.Lock()
+					ag := agencyOf[b.SourceID]
+					if takenBy[ag] == nil {
+						takenBy[ag] = map[string]int{}
+					}
+					takenBy[ag][name]++
+					mu.Unlock()
+				}
+				return r, err
+			}, slog.New(slog.DiscardHandler))
+		}()
+		return st, stop, done
+	}
+	// A starts alone and takes every partition; when B starts, A gives
+	// up its highest two, which B takes.
+	stA, stopA, doneA := worker("a", svcA)
+	waitFor(t, "worker A to hold every partition", 20*time.Second, func() bool { return len(stA.Owned()) == 4 })
+	stB, stopB, doneB := worker("b", svcB)
+	defer func() { stopA(); stopB(); <-doneA; <-doneB }()
+	waitFor(t, "each worker to hold two partitions", 20*time.Second, func() bool {
+		return len(stA.Owned()) == 2 && len(stB.Owned()) == 2
+	})
+	if a, b := stA.Owned(), stB.Owned(); !slices.Equal(a, []int{0, 1}) || !slices.Equal(b, []int{2, 3}) {
+		t.Fatalf("partitions: a %v, b %v; want [0 1] and [2 3]", a, b)
+	}
+
+	for _, src := range sources {
+		var lines []string
+		for i := range 4 {
+			lines = append(lines, fmt.Sprintf(`{"Channel":"Security","EventID":4625,"Computer":"dc01","IpAddress":"198.51.100.7","TargetUserName":"u%d","TimeCreated":%q}`,
+				i, now.Add(time.Duration(i)*time.Second).UTC().Format(time.RFC3339)))
+		}
+		res, err := svcA.Submit(ctx, src, strings.NewReader(strings.Join(lines, "\n")), false)
+		if err != nil || res.Accepted != 4 || !res.Queued {
+			t.Fatalf("Submit = %+v, %v", res, err)
+		}
+	}
+	coord := access.With(ctx, &access.Principal{System: true})
+	waitFor(t, "every batch", 30*time.Second, func() bool {
+		n, _ := pub.Pending(ctx)
+		for _, src := range sources {
+			if s, _ := svcA.GetSource(coord, src.ID); s.Accepted != 4 {
+				return false
+			}
+		}
+		return n == 0
+	})
+	mu.Lock()
+	for _, src := range sources {
+		want := "a"
+		if pub.Partition(src.AgencyID) >= 2 {
+			want = "b"
+		}
+		if got := takenBy[src.AgencyID]; len(got) != 1 || got[want] != 4 {
+			t.Errorf("agency %d's batches were taken by %v, want all four by worker %s", src.AgencyID, got, want)
+		}
+	}
+	t.Logf("batches taken: %v; partitions a %v, b %v", takenBy, stA.Owned(), stB.Owned())
+	mu.Unlock()
+	alerts, _, err := svcA.ListAlerts(coord, detect.AlertFilter{Kind: "correlation"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	per := map[int64]int{}
+	for _, al := range alerts {
+		per[al.AgencyID]++
+	}
+	for _, src := range sources {
+		if per[src.AgencyID] != 1 {
+			t.Errorf("agency %d has %d brute-force alerts, want 1 (all alerts: %d)", src.AgencyID, per[src.AgencyID], len(alerts))
+		}
+	}
+
+	// Worker A stops: B takes its partitions without waiting for the
+	// leases to expire.
+	stopA()
+	<-doneA
+	if got := stA.Owned(); len(got) != 0 {
+		t.Errorf("a stopped worker still holds %v", got)
+	}
+	start := time.Now()
+	waitFor(t, "worker B to hold every partition", 10*time.Second, func() bool { return len(stB.Owned()) == 4 })
+	t.Logf("worker B held every partition %v after A stopped", time.Since(start).Round(time.Millisecond))
+}
+
+// TestStreamLayout: a stream keeps the partitions it was created with,
+// whatever a later opener asks for, and a stream of the layout without
+// partitions is refused with what to do.
+func TestStreamLayout(t *testing.T) {
+	natsOrSkip(t)
+	ctx := context.Background()
+	cfg := listen.StreamConfig{URL: natsURL, Stream: testStreamName(), Partitions: 3}
+	cfg.Subject = "test." + strings.ToLower(cfg.Stream)
+	first := openTestStream(t, ctx, cfg)
+	cfg.Partitions = 8
+	second := openTestStream(t, ctx, cfg)
+	if first.Partitions() != 3 || second.Partitions() != 3 {
+		t.Errorf("partitions %d and %d, want 3 for both", first.Partitions(), second.Partitions())
+	}
+
+	old := testStreamName()
+	nc, err := nats.Connect(natsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: old, Subjects: []string{"test." + strings.ToLower(old)}, Retention: jetstream.WorkQueuePolicy}); err != nil {
+		t.Fatal(err)
+	}
+	defer js.DeleteStream(ctx, old)
+	_, err = listen.OpenStream(ctx, listen.StreamConfig{URL: natsURL, Stream: old, Subject: "test." + strings.ToLower(old)})
+	if err == nil || !strings.Contains(err.Error(), "without partitions") {
+		t.Errorf("OpenStream of a stream without partitions = %v", err)
 	}
 }
