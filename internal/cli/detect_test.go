@@ -44,6 +44,22 @@ func sysmonLine(image, cmd string) string {
 	return fmt.Sprintf(`{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":1,"Computer":"web01.skhcn.local","Image":%q,"CommandLine":%q,"ParentImage":"C:\\inetpub\\w3wp.exe"}`, image, cmd)
 }
 
+// uploadRule posts one rule file as YAML, as the standing agency's analyst.
+func (e *testEnv) uploadRule(t *testing.T, name, rule string) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/rules?name="+url.QueryEscape(name), strings.NewReader(rule))
+	req.Header.Set("Authorization", "Bearer "+e.tokens[standAnalyst])
+	req.Header.Set("Content-Type", "application/yaml")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("upload rule = %d", resp.StatusCode)
+	}
+}
+
 // sendEvents posts a body to the events endpoint with a source token.
 func (e *testEnv) sendEvents(t *testing.T, token string, body []byte, gz bool) (*http.Response, []byte) {
 	t.Helper()
@@ -82,17 +98,7 @@ func TestDetectAPI(t *testing.T) {
 			t.Errorf("empty name problem = %s", b)
 		}
 		// Rules: only the standing agency's analysts upload.
-		req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/rules?name=whoami.yml", strings.NewReader(apiTestRule))
-		req.Header.Set("Authorization", "Bearer "+e.tokens[standAnalyst])
-		req.Header.Set("Content-Type", "application/yaml")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			t.Fatalf("upload rule = %d", resp.StatusCode)
-		}
+		e.uploadRule(t, "whoami.yml", apiTestRule)
 		e.call(t, "POST", "/api/v1/rules", detectAnalyst, `{"files":[{"name":"a.yml","content":"title: a"}]}`, 403)
 		// Events: the source token, not a person's token.
 		if resp, b := e.sendEvents(t, "", []byte("{}"), false); resp.StatusCode != 401 || resp.Header.Get("Content-Type") != "application/problem+json" {
@@ -115,7 +121,7 @@ func TestDetectAPI(t *testing.T) {
 		zw := gzip.NewWriter(&gz)
 		zw.Write(plain.Bytes())
 		zw.Close()
-		resp, b = e.sendEvents(t, src.Token, gz.Bytes(), true)
+		resp, b := e.sendEvents(t, src.Token, gz.Bytes(), true)
 		var res detect.IngestResult
 		decodeJSON(t, b, &res)
 		if resp.StatusCode != 200 || res.Accepted != 4001 || res.Rejected != 1 || res.Matched != 1 || res.Alerts != 1 || res.RejectedBy["json_syntax"] != 1 {
@@ -173,7 +179,7 @@ func TestDetectAPI(t *testing.T) {
 			t.Errorf("source = %+v", s)
 		}
 		e.call(t, "GET", fmt.Sprintf("/api/v1/sources/%d", src.ID), standAnalyst, "", 404)
-		resp, err = http.Get(e.srv.URL + "/metrics")
+		resp, err := http.Get(e.srv.URL + "/metrics")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -90,17 +89,7 @@ func TestServeAndIngestWorker(t *testing.T) {
 		}
 	}
 
-	req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/rules?name=whoami.yml", strings.NewReader(apiTestRule))
-	req.Header.Set("Authorization", "Bearer "+e.tokens[standAnalyst])
-	req.Header.Set("Content-Type", "application/yaml")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("upload rule = %d", resp.StatusCode)
-	}
+	e.uploadRule(t, "whoami.yml", apiTestRule)
 	// The worker reloads rules within a second or so; events sent before
 	// it did would match nothing, so wait for the reload to be due.
 	time.Sleep(3 * time.Second)

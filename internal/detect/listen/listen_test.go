@@ -46,14 +46,7 @@ func setup(t *testing.T, cfg detect.Config) (*detect.Service, *store.DB, context
 	t.Helper()
 	db := storetest.SQLite(t)
 	ctx := context.Background()
-	now := time.Now()
-	var agency, user int64
-	if err := db.QueryRow(ctx, `INSERT INTO agencies (code, name_vi, kind, created_at, updated_at) VALUES ('HBT', 'UBND huyện Bắc', 'district', ?, ?) RETURNING id`, now, now).Scan(&agency); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.QueryRow(ctx, `INSERT INTO users (email, name, agency_id, created_at, updated_at) VALUES ('bac@example.vn', 'bac', ?, ?, ?) RETURNING id`, agency, now, now).Scan(&user); err != nil {
-		t.Fatal(err)
-	}
+	as := addAnalyst(t, db, "HBT", "bac")
 	svc, err := detect.New(detect.Deps{DB: db, Audit: audit.New(db, time.Now), Intel: oneIndicator{"203.0.113.66"}}, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -61,8 +54,24 @@ func setup(t *testing.T, cfg detect.Config) (*detect.Service, *store.DB, context
 	if _, err := svc.RebuildIndex(ctx); err != nil {
 		t.Fatal(err)
 	}
-	as := access.With(ctx, &access.Principal{UserID: user, AgencyID: agency, Roles: []access.Role{access.Analyst}})
 	return svc, db, as
+}
+
+// addAnalyst adds a district and its analyst, and returns the analyst.
+func addAnalyst(t *testing.T, db *store.DB, code, name string) context.Context {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Now()
+	var agency, user int64
+	if err := db.QueryRow(ctx, `INSERT INTO agencies (code, name_vi, kind, created_at, updated_at) VALUES (?, ?, 'district', ?, ?) RETURNING id`,
+		code, "UBND huyện "+name, now, now).Scan(&agency); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRow(ctx, `INSERT INTO users (email, name, agency_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+		name+"@example.vn", name, agency, now, now).Scan(&user); err != nil {
+		t.Fatal(err)
+	}
+	return access.With(ctx, &access.Principal{UserID: user, AgencyID: agency, Roles: []access.Role{access.Analyst}})
 }
 
 // serveSyslog starts a syslog listener for svc, stopped when the test
@@ -436,15 +445,8 @@ func TestJetStreamPartitions(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A second agency, with its own analyst.
+	as2 := addAnalyst(t, db, "HNA", "nam")
 	now := time.Now()
-	var agency2, user2 int64
-	if err := db.QueryRow(ctx, `INSERT INTO agencies (code, name_vi, kind, created_at, updated_at) VALUES ('HNA', 'UBND huyện Nam', 'district', ?, ?) RETURNING id`, now, now).Scan(&agency2); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.QueryRow(ctx, `INSERT INTO users (email, name, agency_id, created_at, updated_at) VALUES ('nam@example.vn', 'nam', ?, ?, ?) RETURNING id`, agency2, now, now).Scan(&user2); err != nil {
-		t.Fatal(err)
-	}
-	as2 := access.With(ctx, &access.Principal{UserID: user2, AgencyID: agency2, Roles: []access.Role{access.Analyst}})
 	var sources []detect.Source
 	agencyOf := map[int64]int64{}
 	for _, who := range []context.Context{as, as2} {
