@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,10 +57,19 @@ func TestServeAndIngestWorker(t *testing.T) {
 	var src detect.CreatedSource
 	decodeJSON(t, e.call(t, "POST", "/api/v1/sources", detectAnalyst, `{"name":"Máy chủ","kind":"windows","format":"windows"}`, 201), &src)
 
+	// A free port for the worker's /metrics.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsAddr := ln.Addr().String()
+	ln.Close()
+
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- runIngest(ctx, cmdEnv{stdout: io.Discard, stderr: io.Discard}, []string{"--data", data, "--database", dbURL, "--log-level", "error"})
+		done <- runIngest(ctx, cmdEnv{stdout: io.Discard, stderr: io.Discard}, []string{"--data", data, "--database", dbURL, "--log-level", "error",
+			"--metrics-addr", metricsAddr})
 	}()
 	defer func() {
 		cancel()
@@ -112,6 +123,18 @@ func TestServeAndIngestWorker(t *testing.T) {
 			t.Fatalf("no alert from the worker: %+v", page)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+	// The worker's own metrics: what it matched, and its partitions.
+	resp, err = http.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"bulwark_ingest_partitions_held 4", "bulwark_detect_batch_seconds_count 1", `bulwark_detect_hits_total{kind="rule"} 1`} {
+		if !strings.Contains(string(m), want) {
+			t.Errorf("worker metrics lack %q", want)
+		}
 	}
 	var got detect.Source
 	decodeJSON(t, e.call(t, "GET", fmt.Sprintf("/api/v1/sources/%d", src.ID), detectAnalyst, "", 200), &got)
