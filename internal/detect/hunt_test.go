@@ -70,17 +70,9 @@ func TestDecodeStream(t *testing.T) {
 		})
 	}
 	t.Run("line numbers of many objects", func(t *testing.T) {
-		var b strings.Builder
-		b.WriteString("[\n")
-		for i := range 1000 {
-			if i > 0 {
-				b.WriteString(",\n")
-			}
-			b.WriteString("{\n  \"id\": \"" + strconv.Itoa(i) + "\"\n}")
-		}
-		b.WriteString("\n]\n")
+		in := jsonArray(1000, func(i int) string { return "{\n  \"id\": \"" + strconv.Itoa(i) + "\"\n}" })
 		i := 0
-		err := decodeStream(strings.NewReader(b.String()), dec, decode.Options{}, func(n int, ev decode.Event, err error) error {
+		err := decodeStream(strings.NewReader(in), dec, decode.Options{}, func(n int, ev decode.Event, err error) error {
 			if err != nil || ev.Text("id") != strconv.Itoa(i) || n != 2+3*i {
 				t.Fatalf("event %d: line %d, id %q, err %v", i, n, ev.Text("id"), err)
 			}
@@ -114,19 +106,24 @@ func TestDecodeStream(t *testing.T) {
 	})
 }
 
+// jsonArray is a pretty-printed JSON array of n records.
+func jsonArray(n int, record func(i int) string) string {
+	var b strings.Builder
+	b.WriteString("[\n")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		b.WriteString(record(i))
+	}
+	b.WriteString("\n]\n")
+	return b.String()
+}
+
 // BenchmarkDecodeStreamArray reads a pretty-printed array of many small
 // records: the cost per record must not grow with the records before it.
 func BenchmarkDecodeStreamArray(b *testing.B) {
-	var sb strings.Builder
-	sb.WriteString("[\n")
-	for i := range 20000 {
-		if i > 0 {
-			sb.WriteString(",\n")
-		}
-		sb.WriteString("  {\"id\": \"" + strconv.Itoa(i) + "\", \"n\": 1}")
-	}
-	sb.WriteString("\n]\n")
-	in := sb.String()
+	in := jsonArray(20000, func(i int) string { return "  {\"id\": \"" + strconv.Itoa(i) + "\", \"n\": 1}" })
 	dec, err := decode.New(decode.KindJSON, decode.Options{})
 	if err != nil {
 		b.Fatal(err)

@@ -518,11 +518,10 @@ func TestJetStreamPartitions(t *testing.T) {
 			t.Fatalf("Submit = %+v, %v", res, err)
 		}
 	}
-	coord := access.With(ctx, &access.Principal{System: true})
 	waitFor(t, "every batch", 30*time.Second, func() bool {
 		n, _ := pub.Pending(ctx)
 		for _, src := range sources {
-			if s, _ := svcA.GetSource(coord, src.ID); s.Accepted != 4 {
+			if s, _ := svcA.GetSource(system, src.ID); s.Accepted != 4 {
 				return false
 			}
 		}
@@ -540,7 +539,7 @@ func TestJetStreamPartitions(t *testing.T) {
 	}
 	t.Logf("batches taken: %v; partitions a %v, b %v", takenBy, stA.Owned(), stB.Owned())
 	mu.Unlock()
-	alerts, _, err := svcA.ListAlerts(coord, detect.AlertFilter{Kind: "correlation"})
+	alerts, _, err := svcA.ListAlerts(system, detect.AlertFilter{Kind: "correlation"})
 	if err != nil {
 		t.Fatal(err)
 	}

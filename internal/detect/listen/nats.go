@@ -84,11 +84,10 @@ func (c *StreamConfig) defaults() {
 
 // Stream is a connection to the event stream, for publishing and consuming.
 type Stream struct {
-	cfg   StreamConfig
-	nc    *nats.Conn
-	js    jetstream.JetStream
-	st    jetstream.Stream
-	parts int
+	cfg StreamConfig
+	nc  *nats.Conn
+	js  jetstream.JetStream
+	st  jetstream.Stream
 	// leases is the key-value bucket of partition leases ("p.N", held by a
 	// worker id) and worker heartbeats ("w.ID").
 	leases jetstream.KeyValue
@@ -114,7 +113,6 @@ func OpenStream(ctx context.Context, cfg StreamConfig) (*Stream, error) {
 		nc.Close()
 		return nil, fmt.Errorf("listen: jetstream: %w", err)
 	}
-	parts := cfg.Partitions
 	if st, err := js.Stream(ctx, cfg.Stream); err == nil {
 		subjects := st.CachedInfo().Config.Subjects
 		if slices.Equal(subjects, []string{cfg.Subject}) {
@@ -122,10 +120,10 @@ func OpenStream(ctx context.Context, cfg StreamConfig) (*Stream, error) {
 			return nil, fmt.Errorf("listen: stream %s has the single subject of a version without partitions: let its workers drain it, then delete it (nats stream rm %s)", cfg.Stream, cfg.Stream)
 		}
 		if n := partitionsOf(subjects, cfg.Subject); n > 0 {
-			parts = n
+			cfg.Partitions = n
 		}
 	}
-	subjects := make([]string, parts)
+	subjects := make([]string, cfg.Partitions)
 	for p := range subjects {
 		subjects[p] = partSubject(cfg.Subject, p)
 	}
@@ -147,7 +145,7 @@ func OpenStream(ctx context.Context, cfg StreamConfig) (*Stream, error) {
 	if st, err := kv.Status(ctx); err == nil && st.TTL() > 0 {
 		cfg.LeaseTTL = st.TTL()
 	}
-	return &Stream{cfg: cfg, nc: nc, js: js, st: st, parts: parts, leases: kv}, nil
+	return &Stream{cfg: cfg, nc: nc, js: js, st: st, leases: kv}, nil
 }
 
 // partSubject is the subject of partition p.
@@ -165,10 +163,10 @@ func partitionsOf(subjects []string, subject string) int {
 }
 
 // Partition is the partition of an agency's batches.
-func (s *Stream) Partition(agency int64) int { return int(uint64(agency) % uint64(s.parts)) }
+func (s *Stream) Partition(agency int64) int { return int(uint64(agency) % uint64(s.cfg.Partitions)) }
 
 // Partitions is the stream's number of partitions.
-func (s *Stream) Partitions() int { return s.parts }
+func (s *Stream) Partitions() int { return s.cfg.Partitions }
 
 // Owned returns the partitions whose batches this Stream's worker (Work)
 // takes now.
@@ -316,7 +314,7 @@ func (w *worker) balance(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fair := (w.s.parts + live - 1) / max(live, 1)
+	fair := (w.s.cfg.Partitions + live - 1) / live
 	for p, h := range w.held {
 		rev, err := kv.Update(ctx, leaseKey(p), []byte(w.cfg.ID), h.rev)
 		if err != nil {
@@ -328,18 +326,15 @@ func (w *worker) balance(ctx context.Context) error {
 		h.rev = rev
 	}
 	for len(w.held) > fair {
-		p := slices.Max(slices.Collect(maps.Keys(w.held)))
-		rev := w.held[p].rev
-		w.stop(p)
-		if err := kv.Delete(ctx, leaseKey(p), jetstream.LastRevision(rev)); err != nil {
-			return fmt.Errorf("give up partition %d: %w", p, err)
+		if err := w.giveUp(ctx, slices.Max(slices.Collect(maps.Keys(w.held)))); err != nil {
+			return err
 		}
 	}
 	// Start the search at a place of the worker's own, so that workers
 	// starting together try different partitions first.
-	first := int(crc32.ChecksumIEEE([]byte(w.cfg.ID)) % uint32(w.s.parts))
-	for i := 0; i < w.s.parts && len(w.held) < fair; i++ {
-		p := (first + i) % w.s.parts
+	first := int(crc32.ChecksumIEEE([]byte(w.cfg.ID)) % uint32(w.s.cfg.Partitions))
+	for i := 0; i < w.s.cfg.Partitions && len(w.held) < fair; i++ {
+		p := (first + i) % w.s.cfg.Partitions
 		if w.held[p] != nil {
 			continue
 		}
@@ -402,6 +397,20 @@ func (w *worker) stop(p int) {
 	w.log.Info("ingest partition left", "worker", w.cfg.ID, "partition", p)
 }
 
+// giveUp stops partition p and, while the connection works, frees its
+// lease for another worker.
+func (w *worker) giveUp(ctx context.Context, p int) error {
+	rev := w.held[p].rev
+	w.stop(p)
+	if w.s.nc.IsClosed() {
+		return nil
+	}
+	if err := w.s.leases.Delete(ctx, leaseKey(p), jetstream.LastRevision(rev)); err != nil {
+		return fmt.Errorf("give up partition %d: %w", p, err)
+	}
+	return nil
+}
+
 // publish records the held partitions for Owned.
 func (w *worker) publish() {
 	owned := slices.Sorted(maps.Keys(w.held))
@@ -416,12 +425,8 @@ func (w *worker) publish() {
 func (w *worker) releaseAll(ctx context.Context) {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	for p, h := range w.held {
-		rev := h.rev
-		w.stop(p)
-		if !w.s.nc.IsClosed() {
-			_ = w.s.leases.Delete(rctx, leaseKey(p), jetstream.LastRevision(rev))
-		}
+	for p := range w.held {
+		_ = w.giveUp(rctx, p)
 	}
 	if !w.s.nc.IsClosed() {
 		_ = w.s.leases.Delete(rctx, "w."+w.cfg.ID)
