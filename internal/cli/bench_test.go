@@ -6,15 +6,21 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"bulwark/internal/detect"
+	"bulwark/internal/detect/decode"
+	"bulwark/internal/sharedtest"
+	"bulwark/internal/sigma"
 )
 
 // TestBenchSigma runs the Sigma part of bench on the generated events with
-// two rules, briefly, and checks both sides were measured and the ratio
-// printed.
+// two rules, briefly, and checks that bulwark and both sigma-go set-ups
+// were measured and the ratios printed.
 func TestBenchSigma(t *testing.T) {
 	dir := t.TempDir()
 	rules := map[string]string{
@@ -48,6 +54,13 @@ func TestBenchSigma(t *testing.T) {
 		if n, _ := strconv.Atoi(s); n <= 0 {
 			t.Errorf("a rate is zero: %q", m[0])
 		}
+	}
+	scoped := regexp.MustCompile(`sigma-go scoped by a logsource configuration \(its documented set-up\) (\d+) events/s/core \((\d+)\), ratio (\d+)x`).FindStringSubmatch(out.String())
+	if scoped == nil {
+		t.Fatalf("no line for the scoped sigma-go:\n%s", out.String())
+	}
+	if n, _ := strconv.Atoi(scoped[1]); n <= 0 {
+		t.Errorf("the scoped sigma-go's rate is zero: %q", scoped[0])
 	}
 	if strings.Contains(out.String(), "indicator") || strings.Contains(out.String(), "pipeline") {
 		t.Errorf("--only sigma ran other measurements:\n%s", out.String())
@@ -92,4 +105,68 @@ func TestAccessLogName(t *testing.T) {
 			t.Errorf("accessLogName(%q) = %v, want %v", name, got, want)
 		}
 	}
+}
+
+// TestSigmaGoBaselinesAgree checks that bench's two sigma-go set-ups, the
+// bundle per event logsource and the evaluators scoped by a logsource
+// configuration, compute the same answer: the same rules match the same
+// events, over SigmaHQ's Windows rules and a sample of the OTRF
+// recordings. Only then are their speeds two baselines of one task.
+func TestSigmaGoBaselinesAgree(t *testing.T) {
+	col := &sigma.Collection{}
+	files := map[string][]byte{}
+	sharedtest.SigmaHQRules(t, func(name string, data []byte) {
+		if strings.HasPrefix(name, "rules/windows/") {
+			files[name] = data
+			col.AddBytes(name, data, sigma.LoadOptions{})
+		}
+	})
+	zips, err := filepath.Glob(filepath.Join(sharedtest.Dir(t, "otrf-security-datasets"), "*.zip"))
+	if err != nil || len(zips) == 0 {
+		t.Fatalf("no OTRF recordings: %v", err)
+	}
+	lines, err := benchEvents(zips, 200_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines = jsonOnly(lines)
+	// Every 20th event, and every event bulwark's engine matches (sigma-go
+	// is too slow to be run on all of them here).
+	ours := detect.NewEngine()
+	ours.SetRules(detect.NewRules(col))
+	snap := ours.Snapshot()
+	decs := map[decode.SourceKind]decode.Decoder{}
+	var sample []benchLine
+	for i, l := range lines {
+		dec, ok := decs[l.format]
+		if !ok {
+			dec, _ = decode.New(l.format, decode.Options{})
+			decs[l.format] = dec
+		}
+		ev, err := dec.Decode(l.raw)
+		if i%20 == 0 || (err == nil && len(snap.Match(&ev, 1, time.Now(), nil)) > 0) {
+			sample = append(sample, l)
+		}
+	}
+	rules, _ := sigmaGoRules(files, col)
+	byIndex := sigmaGoByIndex(rules, sample)
+	scoped, dropped := sigmaGoScoped(rules)
+	matched, differ := 0, 0
+	for i, l := range sample {
+		a, b := byIndex(l.raw), scoped(l.raw)
+		slices.Sort(a)
+		slices.Sort(b)
+		if !slices.Equal(a, b) {
+			if differ++; differ <= 5 {
+				t.Errorf("event %d: by logsource %q, scoped %q\n%s", i, a, b, l.raw)
+			}
+		}
+		if len(a) > 0 {
+			matched++
+		}
+	}
+	if matched == 0 {
+		t.Error("no event matched: the comparison shows nothing")
+	}
+	t.Logf("%d rules (%d left out of the scoped set-up), %d events, %d matched, %d differ", len(rules), dropped, len(sample), matched, differ)
 }

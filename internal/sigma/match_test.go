@@ -2,6 +2,7 @@ package sigma
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -440,6 +441,44 @@ func TestWindowsLogsource(t *testing.T) {
 	if Fits(Logsource{Product: "windows", Category: "process_creation"}, Logsource{"windows", "", "security"}) {
 		t.Error("a process_creation rule must not fit a Security event")
 	}
+}
+
+// TestWindowsLogsourceSelectors checks that the selectors are
+// WindowsLogsource read backwards: over every known channel, a range of
+// event ids and Sysmon's registry event types, an event is selected for a
+// logsource exactly when the logsource it derives fits it.
+func TestWindowsLogsourceSelectors(t *testing.T) {
+	selectors := WindowsLogsourceSelectors()
+	selects := func(s WindowsSelector, ch string, id int, typ string) bool {
+		return slices.Contains(s.Channels, ch) &&
+			(len(s.EventIDs) == 0 || slices.Contains(s.EventIDs, id)) &&
+			(len(s.EventTypes) == 0 || slices.Contains(s.EventTypes, typ))
+	}
+	ids := []int{4624, 4688, 4103, 4104, 400, 600, 800, 255}
+	for id := range 30 {
+		ids = append(ids, id)
+	}
+	checked := 0
+	for ch := range windowsServices {
+		for _, id := range ids {
+			for _, typ := range []string{"CreateKey", "DeleteKey", "DeleteValue"} {
+				ev := WindowsLogsource(ch, id, typ)
+				for ls, sels := range selectors {
+					got := slices.ContainsFunc(sels, func(s WindowsSelector) bool { return selects(s, ch, id, typ) })
+					if want := Fits(ls, ev); got != want {
+						t.Errorf("%v: event (%q, %d, %q) derives %v, selected %v", ls, ch, id, typ, ev, got)
+					}
+					checked++
+				}
+			}
+		}
+	}
+	for _, ls := range []Logsource{{"windows", "process_creation", ""}, {"windows", "registry_event", ""}, {"windows", "", "security"}, {"windows", "ps_script", ""}} {
+		if len(selectors[ls]) == 0 {
+			t.Errorf("no selector for %v", ls)
+		}
+	}
+	t.Logf("%d logsources, %d checks", len(selectors), checked)
 }
 
 // TestCompiledRuleMatchIgnoresFieldIDs checks that a rule matched alone

@@ -1,6 +1,7 @@
 package sigma
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -63,6 +64,17 @@ var sysmonCategories = map[int]string{
 	29: "file_executable_detected", 255: "sysmon_error",
 }
 
+// serviceCategories maps, per service, event ids to Sigma categories:
+// Sysmon's (above), Security 4688 (a new process: Sigma's Windows audit
+// pipelines read it as process_creation and map the field names), and the
+// PowerShell channels' script, module and engine events.
+var serviceCategories = map[string]map[int]string{
+	"sysmon":             sysmonCategories,
+	"security":           {4688: "process_creation"},
+	"powershell":         {4103: "ps_module", 4104: "ps_script"},
+	"powershell-classic": {400: "ps_classic_start", 600: "ps_classic_provider_start", 800: "ps_classic_script"},
+}
+
 // WindowsLogsource derives the Sigma logsource of a Windows event from its
 // channel, event id and (for Sysmon registry events) EventType. Sysmon
 // events get a category (EventID 1 process_creation, 3 network_connection,
@@ -77,39 +89,68 @@ func WindowsLogsource(channel string, eventID int, eventType string) Logsource {
 	ls := Logsource{Product: "windows"}
 	ch := strings.ToLower(strings.TrimSpace(channel))
 	ls.Service = windowsServices[ch]
-	switch ls.Service {
-	case "sysmon":
-		ls.Category = sysmonCategories[eventID]
-		if eventID == 12 {
-			ls.Category = "registry_add"
-			if strings.EqualFold(eventType, "DeleteKey") || strings.EqualFold(eventType, "DeleteValue") {
-				ls.Category = "registry_delete"
-			}
-		}
-	case "security":
-		if eventID == 4688 {
-			// A new process: Sigma's Windows audit pipelines read it as
-			// process_creation (the pipeline maps the field names).
-			ls.Category = "process_creation"
-		}
-	case "powershell":
-		switch eventID {
-		case 4103:
-			ls.Category = "ps_module"
-		case 4104:
-			ls.Category = "ps_script"
-		}
-	case "powershell-classic":
-		switch eventID {
-		case 400:
-			ls.Category = "ps_classic_start"
-		case 600:
-			ls.Category = "ps_classic_provider_start"
-		case 800:
-			ls.Category = "ps_classic_script"
+	ls.Category = serviceCategories[ls.Service][eventID]
+	if ls.Service == "sysmon" && eventID == 12 {
+		ls.Category = "registry_add"
+		if registryDeleteType(eventType) {
+			ls.Category = "registry_delete"
 		}
 	}
 	return ls
+}
+
+// registryDeleteType reports whether a Sysmon event 12's EventType is a
+// deletion (DeleteKey, DeleteValue) rather than a creation (CreateKey).
+func registryDeleteType(t string) bool {
+	return strings.EqualFold(t, "DeleteKey") || strings.EqualFold(t, "DeleteValue")
+}
+
+// WindowsSelector selects Windows events: any of Channels (lower case),
+// and, when not empty, any of EventIDs and any of EventTypes.
+type WindowsSelector struct {
+	Channels   []string
+	EventIDs   []int
+	EventTypes []string
+}
+
+// WindowsLogsourceSelectors is [WindowsLogsource] read backwards: for each
+// service and each category it derives (as a logsource with the product
+// windows and only that service or category), the events it derives it
+// for, as alternatives (registry_add selects the EventType CreateKey, the
+// creation Sysmon writes as event 12). The umbrella category registry_event selects the
+// events of every registry category. It serves engines that take a
+// logsource as a condition on an event's fields, such as sigma-go's
+// configuration in bulwark bench.
+func WindowsLogsourceSelectors() map[Logsource][]WindowsSelector {
+	channels := map[string][]string{}
+	for ch, svc := range windowsServices {
+		channels[svc] = append(channels[svc], ch)
+	}
+	out := map[Logsource][]WindowsSelector{}
+	add := func(ls Logsource, sel WindowsSelector) {
+		slices.Sort(sel.Channels)
+		slices.Sort(sel.EventIDs)
+		out[ls] = append(out[ls], sel)
+		if registryCategories[ls.Category] {
+			umbrella := Logsource{Product: ls.Product, Category: "registry_event"}
+			out[umbrella] = append(out[umbrella], sel)
+		}
+	}
+	for svc, chs := range channels {
+		add(Logsource{Product: "windows", Service: svc}, WindowsSelector{Channels: chs})
+		ids := map[string][]int{}
+		for id, cat := range serviceCategories[svc] {
+			ids[cat] = append(ids[cat], id)
+		}
+		for cat, l := range ids {
+			add(Logsource{Product: "windows", Category: cat}, WindowsSelector{Channels: chs, EventIDs: l})
+		}
+		if svc == "sysmon" {
+			add(Logsource{Product: "windows", Category: "registry_add"}, WindowsSelector{Channels: chs, EventIDs: []int{12}, EventTypes: []string{"CreateKey"}})
+			add(Logsource{Product: "windows", Category: "registry_delete"}, WindowsSelector{Channels: chs, EventIDs: []int{12}, EventTypes: []string{"DeleteKey", "DeleteValue"}})
+		}
+	}
+	return out
 }
 
 // WindowsEventLogsource derives the logsource of a flat Windows event from
