@@ -88,7 +88,7 @@ func runIngest(ctx context.Context, e cmdEnv, args []string) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := st.Work(ctx, listen.WorkerConfig{Durable: *durable, AckWait: *ackWait}, app.Detect.ProcessRaw, app.Log)
+			err := st.Work(ctx, listen.WorkerConfig{Durable: *durable, AckWait: *ackWait, Handover: app.Detect}, app.Detect.ProcessRaw, app.Log)
 			if err != nil && !errors.Is(err, context.Canceled) {
 				errc <- err
 			}

@@ -19,6 +19,7 @@ import (
 
 	"bulwark/internal/api"
 	"bulwark/internal/detect"
+	"bulwark/internal/detect/listen"
 )
 
 // TestServeAndIngestWorker runs the scaled set-up of README: the server
@@ -43,6 +44,7 @@ func TestServeAndIngestWorker(t *testing.T) {
 		if js, err := jetstream.New(nc); err == nil {
 			_ = js.DeleteStream(context.Background(), stream)
 			_ = js.DeleteKeyValue(context.Background(), stream+"_LEASES")
+			_ = js.DeleteObjectStore(context.Background(), listen.StateBucket(stream))
 		}
 	})
 	t.Setenv("BULWARK_NATS_URL", natsURL)

@@ -295,3 +295,68 @@ func TestCorrelationSurvivesReload(t *testing.T) {
 		}
 	})
 }
+
+// TestCorrelationHandover exports one agency's correlation windows and
+// imports them back, as a stream worker gives a partition up and its next
+// holder takes it: the export forgets the agency's windows here and
+// leaves the other agencies' alone; the import restores them, and only
+// for the agencies it is asked to take.
+func TestCorrelationHandover(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db, detect.Config{})
+		ctx := context.Background()
+		upload(t, w, logonRules)
+		var srcs []detect.CreatedSource
+		for _, code := range []string{"bac", "nam"} {
+			src, err := w.svc.CreateSource(w.as(code), detect.SourceInput{Name: "DC " + code, Kind: "windows", Format: "windows"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srcs = append(srcs, src)
+		}
+		bac, nam := srcs[0], srcs[1]
+		fail := func(src detect.CreatedSource, n int) int {
+			t.Helper()
+			lines := make([]string, n)
+			for i := range lines {
+				lines[i] = logonLine(4625, "203.0.113.50", "admin")
+			}
+			res, err := w.svc.Ingest(ctx, src.Source, strings.NewReader(strings.Join(lines, "\n")), false)
+			if err != nil || res.Accepted != n {
+				t.Fatalf("Ingest = %+v, %v", res, err)
+			}
+			return res.Alerts
+		}
+		isBac := func(agency int64) bool { return agency == bac.Source.AgencyID }
+		fail(bac, 4)
+		fail(nam, 4)
+		data, err := w.svc.ExportCorrelations(isBac)
+		if err != nil || len(data) == 0 {
+			t.Fatalf("ExportCorrelations = %d bytes, %v", len(data), err)
+		}
+		if none, err := w.svc.ExportCorrelations(isBac); none != nil || err != nil {
+			t.Errorf("a second export = %q, %v; want nothing (the windows left with the first)", none, err)
+		}
+		// A partition that does not hold bac refuses its state.
+		if err := w.svc.ImportCorrelations(func(int64) bool { return false }, data); err == nil {
+			t.Error("state of an agency outside the partition was imported")
+		}
+		if err := w.svc.ImportCorrelations(isBac, data); err != nil {
+			t.Fatal(err)
+		}
+		if n := fail(bac, 1); n != 1 {
+			t.Errorf("bac's fifth failure after the handover raised %d alerts, want 1", n)
+		}
+		if n := fail(nam, 1); n != 1 {
+			t.Errorf("nam's fifth failure raised %d alerts, want 1 (its windows stayed)", n)
+		}
+		// Taking a partition without state starts its windows afresh.
+		fail(bac, 4)
+		if err := w.svc.ImportCorrelations(isBac, nil); err != nil {
+			t.Fatal(err)
+		}
+		if n := fail(bac, 1); n != 0 {
+			t.Errorf("a failure after an empty takeover raised %d alerts, want 0", n)
+		}
+	})
+}

@@ -1,6 +1,8 @@
 package detect
 
 import (
+	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
 	"sync"
@@ -116,6 +118,85 @@ func (r *Rules) adopt(old *Rules) {
 			nc.Adopt(c)
 		}
 	}
+}
+
+// exportAgencies encodes the correlation windows of the agencies part
+// selects and forgets them (exportState). It returns nil when they hold
+// none.
+func (r *Rules) exportAgencies(part func(agency int64) bool) ([]byte, error) {
+	if r == nil || r.Correlator == nil {
+		return nil, nil
+	}
+	r.corrMu.Lock()
+	defer r.corrMu.Unlock()
+	st := correlationHandover{Agencies: map[int64]json.RawMessage{}}
+	for a, c := range r.byAgency {
+		if a == 0 || !part(a) {
+			continue
+		}
+		data, err := c.MarshalState()
+		if err != nil {
+			return nil, err
+		}
+		if data != nil {
+			st.Agencies[a] = data
+		}
+	}
+	for a := range r.byAgency {
+		if a != 0 && part(a) {
+			delete(r.byAgency, a)
+		}
+	}
+	if len(st.Agencies) == 0 {
+		return nil, nil
+	}
+	return json.Marshal(st)
+}
+
+// importAgencies replaces the correlation windows of the agencies part
+// selects with those data holds (exportAgencies; nil: none). The whole
+// state is checked before anything is replaced.
+func (r *Rules) importAgencies(part func(agency int64) bool, data []byte) error {
+	if r == nil || r.Correlator == nil {
+		return nil
+	}
+	var st correlationHandover
+	if len(data) > 0 {
+		if err := json.Unmarshal(data, &st); err != nil {
+			return fmt.Errorf("detect: correlation handover: %w", err)
+		}
+	}
+	restored := map[int64]*sigma.Correlator{}
+	for a, state := range st.Agencies {
+		if a == 0 || !part(a) {
+			return fmt.Errorf("detect: correlation handover: agency %d is not in the partition taken", a)
+		}
+		c, err := sigma.NewCorrelator(r.correlations, r.compiled, sigma.CorrelatorOptions{FieldMap: FieldMap})
+		if err != nil {
+			return err
+		}
+		if err := c.RestoreState(state); err != nil {
+			return fmt.Errorf("detect: correlation handover of agency %d: %w", a, err)
+		}
+		restored[a] = c
+	}
+	r.corrMu.Lock()
+	defer r.corrMu.Unlock()
+	for a := range r.byAgency {
+		if a != 0 && part(a) {
+			delete(r.byAgency, a)
+		}
+	}
+	for a, c := range restored {
+		r.byAgency[a] = c
+	}
+	return nil
+}
+
+// correlationHandover is the encoded correlation state of a set of
+// agencies, each a sigma.Correlator's MarshalState.
+type correlationHandover struct {
+	Agencies map[int64]json.RawMessage `json:"agencies"`
 }
 
 // FieldMap maps a Sigma rule's field names onto decoded events' field

@@ -317,6 +317,30 @@ func (s *Service) LoadRules(ctx context.Context) (*Rules, error) {
 	return rs, nil
 }
 
+// ExportCorrelations encodes the correlation windows of the agencies
+// part selects and forgets them here: a stream worker giving up a
+// partition hands its agencies' windows to the partition's next holder,
+// which restores them with ImportCorrelations. It returns nil when those
+// agencies hold no window. Call it once the partition's last batch is
+// processed.
+func (s *Service) ExportCorrelations(part func(agency int64) bool) ([]byte, error) {
+	s.rulesMu.Lock() // not while the rules are swapped: the windows go with them
+	defer s.rulesMu.Unlock()
+	return s.engine.Rules().exportAgencies(part)
+}
+
+// ImportCorrelations replaces the correlation windows of the agencies part
+// selects with those ExportCorrelations encoded (nil: none, so that a
+// partition taken back after another worker held it starts from what that
+// worker handed over, never from this worker's old windows). Correlations
+// changed since the export start afresh, as on a reload. Call it before
+// the partition's first batch.
+func (s *Service) ImportCorrelations(part func(agency int64) bool, data []byte) error {
+	s.rulesMu.Lock()
+	defer s.rulesMu.Unlock()
+	return s.engine.Rules().importAgencies(part, data)
+}
+
 // rulesMark is the count of stored rules and the sum of their revisions:
 // rules are never deleted and every change raises a revision, so the pair
 // changes with every change of a body or an enabled flag.

@@ -1,8 +1,10 @@
 package sigma
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -27,7 +29,7 @@ detection:
 `
 
 // correlatorFor loads the base rules plus one correlation document.
-func correlatorFor(t *testing.T, corr string, opts CorrelatorOptions) (*Correlator, *RuleSet, *Rule) {
+func correlatorFor(t testing.TB, corr string, opts CorrelatorOptions) (*Correlator, *RuleSet, *Rule) {
 	t.Helper()
 	c := &Collection{}
 	c.AddBytes("corr.yml", []byte(corrBase+corr), LoadOptions{})
@@ -47,62 +49,218 @@ type corrStep struct {
 	fires bool
 }
 
-func runCorrelation(t *testing.T, corr string, steps []corrStep) *Correlator {
+func runCorrelation(t testing.TB, corr string, steps []corrStep) *Correlator {
+	t.Helper()
+	return runHandedOver(t, corr, steps, -1)
+}
+
+// runHandedOver runs the steps as runCorrelation does; before step
+// handover (when not negative) the windows move to a new correlator
+// through MarshalState and RestoreState, as from one stream worker to
+// another.
+func runHandedOver(t testing.TB, corr string, steps []corrStep, handover int) *Correlator {
 	t.Helper()
 	k, rs, _ := correlatorFor(t, corr, CorrelatorOptions{})
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i, st := range steps {
+		if i == handover {
+			data, err := k.MarshalState()
+			if err != nil {
+				t.Fatal(err)
+			}
+			k, rs, _ = correlatorFor(t, corr, CorrelatorOptions{})
+			if err := k.RestoreState(data); err != nil {
+				t.Fatalf("step %d: %v", i, err)
+			}
+		}
 		var alerts []CorrelationAlert
 		for _, r := range rs.Match(st.ev, Logsource{Product: "test"}, nil) {
 			alerts = append(alerts, k.Observe(r, st.ev, t0.Add(st.after))...)
 		}
 		if got := len(alerts) > 0; got != st.fires {
-			t.Fatalf("step %d (%v): fired = %v, want %v (alerts %v)", i, st.ev, got, st.fires, alerts)
+			t.Fatalf("step %d (%v, handover before step %d): fired = %v, want %v (alerts %v)", i, st.ev, handover, got, st.fires, alerts)
 		}
 	}
 	return k
 }
 
-func TestEventCount(t *testing.T) {
-	// pySigma tests/test_matching.py: the third event fires.
-	corr := "title: Brute force\nname: bf\ncorrelation:\n    type: event_count\n    rules: [failed_logon]\n    group-by: [src_ip]\n    timespan: 5m\n    condition: {gte: 3}\n"
-	a := MapEvent{"action": "fail", "src_ip": "1.2.3.4"}
-	b := MapEvent{"action": "fail", "src_ip": "5.6.7.8"}
-	runCorrelation(t, corr, []corrStep{
-		{a, 0, false}, {b, time.Second, false}, {a, time.Minute, false}, {a, 2 * time.Minute, true},
-		// Fired groups start afresh; old events fall out of the window.
-		{a, 3 * time.Minute, false}, {a, 9 * time.Minute, false}, {a, 15 * time.Minute, false}, {a, 16 * time.Minute, false},
-		{a, 17 * time.Minute, true},
-		{MapEvent{"action": "fail"}, 18 * time.Minute, false}, // no group field: not counted
-	})
+// corrCases are a correlation of each type and a stream of events with
+// the steps that fire it.
+var corrCases = []struct {
+	name, corr string
+	steps      []corrStep
+}{
+	{"event_count", // pySigma tests/test_matching.py: the third event fires.
+		"title: Brute force\nname: bf\ncorrelation:\n    type: event_count\n    rules: [failed_logon]\n    group-by: [src_ip]\n    timespan: 5m\n    condition: {gte: 3}\n",
+		func() []corrStep {
+			a := MapEvent{"action": "fail", "src_ip": "1.2.3.4"}
+			b := MapEvent{"action": "fail", "src_ip": "5.6.7.8"}
+			return []corrStep{
+				{a, 0, false}, {b, time.Second, false}, {a, time.Minute, false}, {a, 2 * time.Minute, true},
+				// Fired groups start afresh; old events fall out of the window.
+				{a, 3 * time.Minute, false}, {a, 9 * time.Minute, false}, {a, 15 * time.Minute, false}, {a, 16 * time.Minute, false},
+				{a, 17 * time.Minute, true},
+				{MapEvent{"action": "fail"}, 18 * time.Minute, false}, // no group field: not counted
+			}
+		}()},
+	{"value_count",
+		"title: Spray\nname: spray\ncorrelation:\n    type: value_count\n    rules: [failed_logon]\n    group-by: [src_ip]\n    timespan: 10m\n    condition: {field: user, gte: 3}\n",
+		func() []corrStep {
+			ev := func(user string) MapEvent { return MapEvent{"action": "fail", "src_ip": "1.2.3.4", "user": user} }
+			return []corrStep{
+				{ev("a"), 0, false}, {ev("a"), time.Second, false}, {ev("b"), 2 * time.Second, false}, {ev("c"), 3 * time.Second, true},
+			}
+		}()},
+	{"temporal",
+		"title: Logon then start\nname: ls\ncorrelation:\n    type: temporal\n    rules: [failed_logon, proc]\n    group-by: [host]\n    timespan: 1m\n",
+		func() []corrStep {
+			fail := MapEvent{"action": "fail", "host": "h1"}
+			start := MapEvent{"action": "start", "host": "h1"}
+			other := MapEvent{"action": "start", "host": "h2"}
+			return []corrStep{
+				{fail, 0, false}, {other, time.Second, false}, {start, 30 * time.Second, true},
+				{start, 40 * time.Second, false}, {fail, 5 * time.Minute, false},
+			}
+		}()},
+	{"temporal_ordered",
+		"title: Ordered\nname: ord\ncorrelation:\n    type: temporal_ordered\n    rules: [failed_logon, proc]\n    group-by: [host]\n    timespan: 1m\n",
+		func() []corrStep {
+			fail := MapEvent{"action": "fail", "host": "h1"}
+			start := MapEvent{"action": "start", "host": "h1"}
+			return []corrStep{
+				{start, 0, false}, {fail, time.Second, false}, {start, 2 * time.Second, true},
+				{fail, time.Hour, false}, {start, time.Hour + 2*time.Minute, false},
+			}
+		}()},
 }
 
-func TestValueCount(t *testing.T) {
-	corr := "title: Spray\nname: spray\ncorrelation:\n    type: value_count\n    rules: [failed_logon]\n    group-by: [src_ip]\n    timespan: 10m\n    condition: {field: user, gte: 3}\n"
-	ev := func(user string) MapEvent { return MapEvent{"action": "fail", "src_ip": "1.2.3.4", "user": user} }
-	runCorrelation(t, corr, []corrStep{
-		{ev("a"), 0, false}, {ev("a"), time.Second, false}, {ev("b"), 2 * time.Second, false}, {ev("c"), 3 * time.Second, true},
-	})
+func TestCorrelationTypes(t *testing.T) {
+	for _, tc := range corrCases {
+		t.Run(tc.name, func(t *testing.T) { runCorrelation(t, tc.corr, tc.steps) })
+	}
 }
 
-func TestTemporal(t *testing.T) {
-	corr := "title: Logon then start\nname: ls\ncorrelation:\n    type: temporal\n    rules: [failed_logon, proc]\n    group-by: [host]\n    timespan: 1m\n"
-	fail := MapEvent{"action": "fail", "host": "h1"}
-	start := MapEvent{"action": "start", "host": "h1"}
-	other := MapEvent{"action": "start", "host": "h2"}
-	runCorrelation(t, corr, []corrStep{
-		{fail, 0, false}, {other, time.Second, false}, {start, 30 * time.Second, true},
-		{start, 40 * time.Second, false}, {fail, 5 * time.Minute, false},
-	})
+// TestCorrelatorStateHandover moves the windows of each type of
+// correlation to a new correlator before every step of its stream: every
+// step must fire as when one correlator sees the whole stream.
+func TestCorrelatorStateHandover(t *testing.T) {
+	for _, tc := range corrCases {
+		t.Run(tc.name, func(t *testing.T) {
+			for h := range tc.steps {
+				runHandedOver(t, tc.corr, tc.steps, h)
+			}
+		})
+	}
+	// A changed correlation starts afresh; empty state restores nothing.
+	bf := corrCases[0].corr
+	k, rs, _ := correlatorFor(t, bf, CorrelatorOptions{})
+	ev := MapEvent{"action": "fail", "src_ip": "1.2.3.4"}
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 2 {
+		for _, r := range rs.Match(ev, Logsource{Product: "test"}, nil) {
+			k.Observe(r, ev, t0.Add(time.Duration(i)*time.Second))
+		}
+	}
+	data, err := k.MarshalState()
+	if err != nil || len(data) == 0 {
+		t.Fatalf("MarshalState = %d bytes, %v", len(data), err)
+	}
+	changed, _, cr := correlatorFor(t, strings.Replace(bf, "timespan: 5m", "timespan: 10m", 1), CorrelatorOptions{})
+	if err := changed.RestoreState(data); err != nil || changed.Groups(cr) != 0 {
+		t.Errorf("a changed correlation restored %d groups (%v), want none", changed.Groups(cr), err)
+	}
+	same, _, cr := correlatorFor(t, bf, CorrelatorOptions{})
+	if err := same.RestoreState(data); err != nil || same.Groups(cr) != 1 {
+		t.Fatalf("restored %d groups (%v), want 1", same.Groups(cr), err)
+	}
+	if err := same.RestoreState(nil); err != nil || same.Groups(cr) != 0 {
+		t.Errorf("restoring no state left %d groups (%v)", same.Groups(cr), err)
+	}
+	if data, err := same.MarshalState(); data != nil || err != nil {
+		t.Errorf("MarshalState of an empty correlator = %q, %v; want nil", data, err)
+	}
+	for _, bad := range []string{`{`, `{"correlations":[{"key":"id\u0000x"}]}`} {
+		if err := same.RestoreState([]byte(bad)); (err != nil) != (bad == "{") {
+			t.Errorf("RestoreState(%q) = %v", bad, err)
+		}
+	}
 }
 
-func TestTemporalOrdered(t *testing.T) {
-	corr := "title: Ordered\nname: ord\ncorrelation:\n    type: temporal_ordered\n    rules: [failed_logon, proc]\n    group-by: [host]\n    timespan: 1m\n"
-	fail := MapEvent{"action": "fail", "host": "h1"}
-	start := MapEvent{"action": "start", "host": "h1"}
-	runCorrelation(t, corr, []corrStep{
-		{start, 0, false}, {fail, time.Second, false}, {start, 2 * time.Second, true},
-		{fail, time.Hour, false}, {start, time.Hour + 2*time.Minute, false},
+// TestCorrelatorStateBounds: restored state keeps the correlator's bounds,
+// the most recently updated groups and the latest events; a group that
+// does not fit its correlation is refused.
+func TestCorrelatorStateBounds(t *testing.T) {
+	bf := strings.Replace(corrCases[0].corr, "gte: 3", "gte: 1000", 1)
+	big, rs, _ := correlatorFor(t, bf, CorrelatorOptions{MaxGroups: 100, MaxEventsPerGroup: 20})
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 200 {
+		ev := MapEvent{"action": "fail", "src_ip": fmt.Sprint(i % 60)}
+		for _, r := range rs.Match(ev, Logsource{Product: "test"}, nil) {
+			big.Observe(r, ev, t0.Add(time.Duration(i)*time.Second))
+		}
+	}
+	data, err := big.MarshalState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	small, _, cr := correlatorFor(t, bf, CorrelatorOptions{MaxGroups: 10, MaxEventsPerGroup: 2})
+	if err := small.RestoreState(data); err != nil {
+		t.Fatal(err)
+	}
+	if n := small.Groups(cr); n != 10 {
+		t.Fatalf("restored %d groups, want the bound of 10", n)
+	}
+	again, err := small.MarshalState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st correlatorState
+	if err := json.Unmarshal(again, &st); err != nil {
+		t.Fatal(err)
+	}
+	var last []string
+	for _, g := range st.Correlations[0].Groups {
+		if len(g.Times) != 2 {
+			t.Errorf("group %v keeps %d times, want the bound of 2", g.Values, len(g.Times))
+		}
+		last = append(last, g.Values[0])
+	}
+	// The last ten events were for src_ip 10..19 (i = 190..199): the
+	// most recently updated groups, least recent first.
+	if want := []string{"10", "11", "12", "13", "14", "15", "16", "17", "18", "19"}; !slices.Equal(last, want) {
+		t.Errorf("restored groups %v, want %v", last, want)
+	}
+	bad := strings.Replace(string(data), `"values":["`, `"values":["x","`, 1)
+	if err := small.RestoreState([]byte(bad)); err == nil || small.Groups(cr) != 0 {
+		t.Errorf("a group with two group-by values for one: %v, %d groups left", err, small.Groups(cr))
+	}
+}
+
+// FuzzCorrelatorRestoreState: any state is restored or refused, and what
+// is restored can be used and encoded again.
+func FuzzCorrelatorRestoreState(f *testing.F) {
+	for _, tc := range corrCases[:2] {
+		k := runCorrelation(f, tc.corr, tc.steps[:2])
+		data, _ := k.MarshalState()
+		f.Add(data)
+	}
+	f.Add([]byte(`{"correlations":[{"key":"name\u0000bf\u0000Brute force","spec":"x","groups":[{"values":null}]}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, tc := range corrCases {
+			k, rs, _ := correlatorFor(t, tc.corr, CorrelatorOptions{MaxGroups: 8, MaxEventsPerGroup: 8})
+			if err := k.RestoreState(data); err != nil {
+				continue
+			}
+			t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			for _, st := range tc.steps {
+				for _, r := range rs.Match(st.ev, Logsource{Product: "test"}, nil) {
+					k.Observe(r, st.ev, t0.Add(st.after))
+				}
+			}
+			if _, err := k.MarshalState(); err != nil {
+				t.Fatal(err)
+			}
+		}
 	})
 }
 

@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -322,8 +324,8 @@ func testStreamName() string {
 	return "TEST_" + strings.ToUpper(hex.EncodeToString(b[:]))
 }
 
-// openTestStream opens a stream with cfg; the stream and its lease bucket
-// are deleted when the test ends.
+// openTestStream opens a stream with cfg; the stream and its lease and
+// state buckets are deleted when the test ends.
 func openTestStream(t *testing.T, ctx context.Context, cfg listen.StreamConfig) *listen.Stream {
 	t.Helper()
 	st, err := listen.OpenStream(ctx, cfg)
@@ -335,6 +337,7 @@ func openTestStream(t *testing.T, ctx context.Context, cfg listen.StreamConfig) 
 		if js, err := jetstream.New(nc); err == nil {
 			_ = js.DeleteStream(context.Background(), cfg.Stream)
 			_ = js.DeleteKeyValue(context.Background(), cfg.Stream+"_LEASES")
+			_ = js.DeleteObjectStore(context.Background(), listen.StateBucket(cfg.Stream))
 		}
 		nc.Close()
 		st.Close()
@@ -478,7 +481,7 @@ func TestJetStreamPartitions(t *testing.T) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			_ = st.Work(wctx, listen.WorkerConfig{Durable: "w", AckWait: time.Second, ID: name}, func(ctx context.Context, b detect.RawBatch, key string) (detect.IngestResult, error) {
+			_ = st.Work(wctx, listen.WorkerConfig{Durable: "w", AckWait: time.Second, ID: name, Handover: svc}, func(ctx context.Context, b detect.RawBatch, key string) (detect.IngestResult, error) {
 				r, err := svc.ProcessRaw(ctx, b, key)
 				if err == nil {
 					mu.Lock()
@@ -494,10 +497,52 @@ func TestJetStreamPartitions(t *testing.T) {
 		}()
 		return st, stop, done
 	}
-	// A starts alone and takes every partition; when B starts, A gives
-	// up its highest two, which B takes.
+	// send submits two failed logons per agency and waits until every
+	// batch is processed.
+	sent := 0
+	send := func() {
+		t.Helper()
+		for _, src := range sources {
+			var lines []string
+			for i := sent; i < sent+2; i++ {
+				lines = append(lines, fmt.Sprintf(`{"Channel":"Security","EventID":4625,"Computer":"dc01","IpAddress":"198.51.100.7","TargetUserName":"u%d","TimeCreated":%q}`,
+					i, now.Add(time.Duration(i)*time.Second).UTC().Format(time.RFC3339)))
+			}
+			res, err := svcA.Submit(ctx, src, strings.NewReader(strings.Join(lines, "\n")), false)
+			if err != nil || res.Accepted != 2 || !res.Queued {
+				t.Fatalf("Submit = %+v, %v", res, err)
+			}
+		}
+		sent += 2
+		waitFor(t, "every batch", 30*time.Second, func() bool {
+			n, _ := pub.Pending(ctx)
+			for _, src := range sources {
+				if s, _ := svcA.GetSource(system, src.ID); s.Accepted != int64(sent) {
+					return false
+				}
+			}
+			return n == 0
+		})
+	}
+	alertsPer := func() map[int64]int {
+		t.Helper()
+		alerts, _, err := svcA.ListAlerts(system, detect.AlertFilter{Kind: "correlation"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		per := map[int64]int{}
+		for _, al := range alerts {
+			per[al.AgencyID] += int(al.Hits)
+		}
+		return per
+	}
+	// A starts alone and takes every partition, and sees two failed
+	// logons per agency. When B starts, A gives up its highest two, which
+	// B takes with their agencies' windows: the next two logons complete
+	// the count of four wherever they land.
 	stA, stopA, doneA := worker("a", svcA)
 	waitFor(t, "worker A to hold every partition", 20*time.Second, func() bool { return len(stA.Owned()) == 4 })
+	send()
 	stB, stopB, doneB := worker("b", svcB)
 	defer func() { stopA(); stopB(); <-doneA; <-doneB }()
 	waitFor(t, "each worker to hold two partitions", 20*time.Second, func() bool {
@@ -506,55 +551,30 @@ func TestJetStreamPartitions(t *testing.T) {
 	if a, b := stA.Owned(), stB.Owned(); !slices.Equal(a, []int{0, 1}) || !slices.Equal(b, []int{2, 3}) {
 		t.Fatalf("partitions: a %v, b %v; want [0 1] and [2 3]", a, b)
 	}
-
-	for _, src := range sources {
-		var lines []string
-		for i := range 4 {
-			lines = append(lines, fmt.Sprintf(`{"Channel":"Security","EventID":4625,"Computer":"dc01","IpAddress":"198.51.100.7","TargetUserName":"u%d","TimeCreated":%q}`,
-				i, now.Add(time.Duration(i)*time.Second).UTC().Format(time.RFC3339)))
-		}
-		res, err := svcA.Submit(ctx, src, strings.NewReader(strings.Join(lines, "\n")), false)
-		if err != nil || res.Accepted != 4 || !res.Queued {
-			t.Fatalf("Submit = %+v, %v", res, err)
-		}
-	}
-	waitFor(t, "every batch", 30*time.Second, func() bool {
-		n, _ := pub.Pending(ctx)
-		for _, src := range sources {
-			if s, _ := svcA.GetSource(system, src.ID); s.Accepted != 4 {
-				return false
-			}
-		}
-		return n == 0
-	})
+	send()
 	mu.Lock()
 	for _, src := range sources {
-		want := "a"
-		if pub.Partition(src.AgencyID) >= 2 {
-			want = "b"
+		want := map[string]int{"a": 2, "b": 2}
+		if pub.Partition(src.AgencyID) < 2 {
+			want = map[string]int{"a": 4}
 		}
-		if got := takenBy[src.AgencyID]; len(got) != 1 || got[want] != 4 {
-			t.Errorf("agency %d's batches were taken by %v, want all four by worker %s", src.AgencyID, got, want)
+		if got := takenBy[src.AgencyID]; !maps.Equal(got, want) {
+			t.Errorf("agency %d's batches were taken %v, want %v (partition %d)", src.AgencyID, got, want, pub.Partition(src.AgencyID))
 		}
 	}
 	t.Logf("batches taken: %v; partitions a %v, b %v", takenBy, stA.Owned(), stB.Owned())
 	mu.Unlock()
-	alerts, _, err := svcA.ListAlerts(system, detect.AlertFilter{Kind: "correlation"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	per := map[int64]int{}
-	for _, al := range alerts {
-		per[al.AgencyID]++
-	}
+	per := alertsPer()
 	for _, src := range sources {
 		if per[src.AgencyID] != 1 {
-			t.Errorf("agency %d has %d brute-force alerts, want 1 (all alerts: %d)", src.AgencyID, per[src.AgencyID], len(alerts))
+			t.Errorf("agency %d has %d brute-force alerts, want 1 (partition %d)", src.AgencyID, per[src.AgencyID], pub.Partition(src.AgencyID))
 		}
 	}
 
-	// Worker A stops: B takes its partitions without waiting for the
-	// leases to expire.
+	// Two more logons, then worker A stops: B takes its partitions
+	// without waiting for the leases to expire, and their windows with
+	// them; two more logons complete a second count of four.
+	send()
 	stopA()
 	<-doneA
 	if got := stA.Owned(); len(got) != 0 {
@@ -563,6 +583,27 @@ func TestJetStreamPartitions(t *testing.T) {
 	start := time.Now()
 	waitFor(t, "worker B to hold every partition", 10*time.Second, func() bool { return len(stB.Owned()) == 4 })
 	t.Logf("worker B held every partition %v after A stopped", time.Since(start).Round(time.Millisecond))
+	send()
+	per = alertsPer()
+	for _, src := range sources {
+		if per[src.AgencyID] != 2 {
+			t.Errorf("agency %d has %d brute-force alerts, want 2 (partition %d)", src.AgencyID, per[src.AgencyID], pub.Partition(src.AgencyID))
+		}
+	}
+	// Each state handed over was restored once and removed.
+	lister, err := nats.Connect(natsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lister.Close()
+	js, _ := jetstream.New(lister)
+	obs, err := js.ObjectStore(ctx, listen.StateBucket(cfg.Stream))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left, err := obs.List(ctx); !errors.Is(err, jetstream.ErrNoObjectsFound) {
+		t.Errorf("state left in the bucket: %d objects (%v)", len(left), err)
+	}
 }
 
 // TestStreamLayout: a stream keeps the partitions it was created with,

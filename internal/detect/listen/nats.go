@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"log/slog"
 	"maps"
 	"os"
@@ -217,7 +218,29 @@ type WorkerConfig struct {
 	// ID names the worker in the lease bucket (default: host name,
 	// process id and a random suffix).
 	ID string
+	// Handover, when set, carries the correlation windows of a partition's
+	// agencies from the worker that gives the partition up to the one
+	// that takes it, through an object store beside the stream
+	// (StateBucket). A *detect.Service is one.
+	Handover Handover
 }
+
+// Handover exports and imports the correlation windows of the agencies a
+// predicate selects (detect.Service's ExportCorrelations and
+// ImportCorrelations).
+type Handover interface {
+	ExportCorrelations(part func(agency int64) bool) ([]byte, error)
+	ImportCorrelations(part func(agency int64) bool, data []byte) error
+}
+
+// MaxHandover bounds the correlation state handed over with one partition;
+// larger state is not handed over (the next holder starts afresh, as
+// after a crash) and a warning says so.
+const MaxHandover = 64 << 20
+
+// StateBucket names the object store that holds the correlation state of
+// partitions between two holders ("p.N").
+func StateBucket(stream string) string { return stream + "_STATE" }
 
 // Work takes batches from the stream until ctx ends. The worker holds
 // leases on some of the stream's partitions and processes the batches of
@@ -231,8 +254,11 @@ type WorkerConfig struct {
 // up some of its own until it holds its fair share (the partitions over
 // the live workers, rounded up). A worker that stops gives its partitions
 // up at once; those of a worker that died are taken once its leases
-// expire (LeaseTTL). When a partition changes hands, the correlation
-// windows of its agencies start afresh at the new holder.
+// expire (LeaseTTL). With cfg.Handover, a partition given up (when the
+// shares change, or the worker stops) takes its agencies' correlation
+// windows to its next holder: they are stored after its last batch and
+// before its lease is freed, and the next holder restores them before its
+// first batch. A partition whose holder died starts its windows afresh.
 func (s *Stream) Work(ctx context.Context, cfg WorkerConfig, proc Processor, log *slog.Logger) error {
 	if cfg.Durable == "" {
 		cfg.Durable = DefaultDurable
@@ -247,6 +273,13 @@ func (s *Stream) Work(ctx context.Context, cfg WorkerConfig, proc Processor, log
 		cfg.ID = workerID()
 	}
 	w := &worker{s: s, cfg: cfg, proc: proc, log: log, held: map[int]*held{}}
+	if cfg.Handover != nil {
+		var err error
+		if w.state, err = s.js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: StateBucket(s.cfg.Stream),
+			Storage: jetstream.FileStorage, Description: "correlation state of partitions between two holders, " + s.cfg.Stream}); err != nil {
+			return fmt.Errorf("listen: state bucket of %s: %w", s.cfg.Stream, err)
+		}
+	}
 	defer w.releaseAll(ctx)
 	tick := time.NewTicker(s.cfg.LeaseTTL / 3)
 	defer tick.Stop()
@@ -290,6 +323,8 @@ type worker struct {
 	proc Processor
 	log  *slog.Logger
 	held map[int]*held
+	// state holds the correlation state handed over (cfg.Handover).
+	state jetstream.ObjectStore
 }
 
 // held is a partition a worker holds: its lease revision and the
@@ -345,6 +380,7 @@ func (w *worker) balance(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("take partition %d: %w", p, err)
 		}
+		w.takeOver(ctx, p)
 		if err := w.start(ctx, p, rev); err != nil {
 			_ = kv.Delete(ctx, leaseKey(p), jetstream.LastRevision(rev))
 			return err
@@ -405,10 +441,91 @@ func (w *worker) giveUp(ctx context.Context, p int) error {
 	if w.s.nc.IsClosed() {
 		return nil
 	}
+	w.handOver(ctx, p)
 	if err := w.s.leases.Delete(ctx, leaseKey(p), jetstream.LastRevision(rev)); err != nil {
 		return fmt.Errorf("give up partition %d: %w", p, err)
 	}
 	return nil
+}
+
+// inPartition selects the agencies of partition p.
+func (w *worker) inPartition(p int) func(agency int64) bool {
+	return func(agency int64) bool { return w.s.Partition(agency) == p }
+}
+
+// handOver stores the correlation windows of partition p, given up, for
+// its next holder. A failure costs the next holder the windows, not the
+// events: it is logged.
+func (w *worker) handOver(ctx context.Context, p int) {
+	if w.state == nil {
+		return
+	}
+	data, err := w.cfg.Handover.ExportCorrelations(w.inPartition(p))
+	switch {
+	case err != nil:
+		w.log.Warn("ingest partition handover: export", "partition", p, "err", err)
+		data = nil
+	case len(data) > MaxHandover:
+		w.log.Warn("ingest partition handover: state too large; the next holder starts afresh", "partition", p, "bytes", len(data))
+		data = nil
+	}
+	if data == nil {
+		if err := w.state.Delete(ctx, leaseKey(p)); err != nil && !errors.Is(err, jetstream.ErrObjectNotFound) {
+			w.log.Warn("ingest partition handover: clear", "partition", p, "err", err)
+		}
+		return
+	}
+	if _, err := w.state.PutBytes(ctx, leaseKey(p), data); err != nil {
+		w.log.Warn("ingest partition handover: store", "partition", p, "err", err)
+		return
+	}
+	w.log.Info("ingest partition handed over", "worker", w.cfg.ID, "partition", p, "bytes", len(data))
+}
+
+// takeOver restores the correlation windows handed over with partition p
+// (none when its last holder died or had none) and removes them from the
+// bucket: a state is restored once.
+func (w *worker) takeOver(ctx context.Context, p int) {
+	if w.state == nil {
+		return
+	}
+	part := w.inPartition(p)
+	data, err := w.readState(ctx, p)
+	if err != nil {
+		w.log.Warn("ingest partition handover: read; starting afresh", "partition", p, "err", err)
+		data = nil
+	}
+	if err := w.cfg.Handover.ImportCorrelations(part, data); err != nil {
+		w.log.Warn("ingest partition handover: restore; starting afresh", "partition", p, "err", err)
+		_ = w.cfg.Handover.ImportCorrelations(part, nil)
+	}
+	if err := w.state.Delete(ctx, leaseKey(p)); err != nil && !errors.Is(err, jetstream.ErrObjectNotFound) {
+		w.log.Warn("ingest partition handover: clear", "partition", p, "err", err)
+	}
+	if data != nil {
+		w.log.Info("ingest partition taken over with its correlation state", "worker", w.cfg.ID, "partition", p, "bytes", len(data))
+	}
+}
+
+// readState reads the state stored for partition p: nil when there is
+// none, an error when it is larger than MaxHandover.
+func (w *worker) readState(ctx context.Context, p int) ([]byte, error) {
+	obj, err := w.state.Get(ctx, leaseKey(p))
+	if errors.Is(err, jetstream.ErrObjectNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer obj.Close()
+	info, err := obj.Info()
+	if err != nil {
+		return nil, err
+	}
+	if info.Size > MaxHandover {
+		return nil, fmt.Errorf("%d bytes, more than %d", info.Size, MaxHandover)
+	}
+	return io.ReadAll(io.LimitReader(obj, MaxHandover+1))
 }
 
 // publish records the held partitions for Owned.
