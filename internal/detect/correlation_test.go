@@ -360,3 +360,65 @@ func TestCorrelationHandover(t *testing.T) {
 		}
 	})
 }
+
+// TestStoreRetryKeepsCorrelationAlert: the transaction storing a batch
+// fails once, as it would while PostgreSQL restarts. The fifth failed
+// logon has already fired the brute-force correlation (its group started
+// afresh), so the batch must be stored by trying again in place: sent
+// again, it would count one failure and the alert would be lost.
+func TestStoreRetryKeepsCorrelationAlert(t *testing.T) {
+	db := storetest.Postgres(t)
+	w := newWorld(t, db, detect.Config{})
+	ctx := context.Background()
+	upload(t, w, logonRules)
+	bac, err := w.svc.CreateSource(w.as("bac"), detect.SourceInput{Name: "DC huyện Bắc", Kind: "windows", Format: "windows"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(n int) detect.IngestResult {
+		t.Helper()
+		lines := make([]string, n)
+		for i := range lines {
+			lines[i] = logonLine(4625, "203.0.113.50", "admin")
+		}
+		res, err := w.svc.Ingest(ctx, bac.Source, strings.NewReader(strings.Join(lines, "\n")), false)
+		if err != nil {
+			t.Fatalf("Ingest = %+v, %v", res, err)
+		}
+		return res
+	}
+	if res := send(4); res.Alerts != 0 {
+		t.Fatalf("four failures = %+v, want no alert", res)
+	}
+	// The next update of a source's counters fails once: a sequence, which
+	// a rollback does not undo, tells the first attempt from the next.
+	for _, q := range []string{
+		`CREATE SEQUENCE test_fail_once`,
+		`CREATE FUNCTION test_fail_once() RETURNS trigger AS $$
+		BEGIN
+			IF nextval('test_fail_once') = 1 THEN
+				RAISE EXCEPTION 'a transient failure';
+			END IF;
+			RETURN NEW;
+		END $$ LANGUAGE plpgsql`,
+		`CREATE TRIGGER test_fail_once BEFORE UPDATE ON detect_sources FOR EACH ROW EXECUTE FUNCTION test_fail_once()`,
+	} {
+		if _, err := db.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if res := send(1); res.Alerts != 1 || res.Accepted != 1 {
+		t.Errorf("the fifth failure = %+v, want the brute-force alert stored", res)
+	}
+	var attempts int64
+	if err := db.QueryRow(ctx, `SELECT last_value FROM test_fail_once`).Scan(&attempts); err != nil || attempts != 2 {
+		t.Errorf("the transaction was attempted %d times (%v), want 2", attempts, err)
+	}
+	alerts, _, err := w.svc.ListAlerts(w.as("coord"), detect.AlertFilter{Kind: "correlation"})
+	if err != nil || len(alerts) != 1 {
+		t.Fatalf("correlation alerts = %d (%v), want 1", len(alerts), err)
+	}
+	if s, err := w.svc.GetSource(w.as("bac"), bac.Source.ID); err != nil || s.Accepted != 5 {
+		t.Errorf("source counted %d events (%v), want 5", s.Accepted, err)
+	}
+}

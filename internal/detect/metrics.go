@@ -18,6 +18,7 @@ type Metrics struct {
 	latency    prometheus.Histogram
 	overloads  prometheus.Counter
 	duplicates prometheus.Counter
+	retries    prometheus.Counter
 	indicators prometheus.Gauge
 	indexBytes prometheus.Gauge
 	rules      *prometheus.GaugeVec
@@ -42,11 +43,13 @@ func NewMetrics(reg prometheus.Registerer, queueDepth func() int) *Metrics {
 			Help: "Batches refused because every worker was busy (HTTP 429, syslog backpressure)."}),
 		duplicates: prometheus.NewCounter(prometheus.CounterOpts{Name: "bulwark_detect_duplicate_batches_total",
 			Help: "Redelivered batches skipped because they were applied before."}),
+		retries: prometheus.NewCounter(prometheus.CounterOpts{Name: "bulwark_detect_store_retries_total",
+			Help: "Transactions storing a batch's alerts tried again after a failure that may pass."}),
 		indicators: prometheus.NewGauge(prometheus.GaugeOpts{Name: "bulwark_detect_index_indicators", Help: "Indicators in the matching index."}),
 		indexBytes: prometheus.NewGauge(prometheus.GaugeOpts{Name: "bulwark_detect_index_bytes", Help: "Memory held by the indicator index."}),
 		rules:      prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "bulwark_detect_rules", Help: "Loaded Sigma rules by kind."}, []string{"kind"}),
 	}
-	for _, c := range []prometheus.Collector{m.events, m.rejects, m.hits, m.alerts, m.latency, m.overloads, m.duplicates, m.indicators, m.indexBytes, m.rules} {
+	for _, c := range []prometheus.Collector{m.events, m.rejects, m.hits, m.alerts, m.latency, m.overloads, m.duplicates, m.retries, m.indicators, m.indexBytes, m.rules} {
 		_ = reg.Register(c)
 	}
 	if queueDepth != nil {
@@ -90,6 +93,12 @@ func (m *Metrics) overload() {
 func (m *Metrics) duplicate() {
 	if m != nil {
 		m.duplicates.Inc()
+	}
+}
+
+func (m *Metrics) storeRetry() {
+	if m != nil {
+		m.retries.Inc()
 	}
 }
 

@@ -332,7 +332,16 @@ func (s *Service) process(ctx context.Context, src Source, events []decode.Event
 			}
 		}
 	}
-	err := s.db.Transact(ctx, func(tx *store.Tx) error {
+	// Matching has changed the correlation windows, which the transaction
+	// does not roll back: a batch that failed here and came again (a stream
+	// redelivery, a sender's retry) would count its events twice, and a
+	// correlation alert that fired (its group started afresh) would be
+	// lost. So a transaction that failed for a reason that may pass is
+	// tried again, with the alerts already worked out, before the batch
+	// fails.
+	matched := res
+	err := s.storeRetrying(ctx, func(tx *store.Tx) error {
+		res = matched
 		if batchKey != "" {
 			r, err := tx.Exec(ctx, `INSERT INTO detect_batches (batch_key, applied_at) VALUES (?, ?) ON CONFLICT (batch_key) DO NOTHING`, batchKey, now)
 			if err != nil {
@@ -366,6 +375,33 @@ func (s *Service) process(ctx context.Context, src Source, events []decode.Event
 	s.metrics.processed(src, res, order, time.Since(start))
 	s.recordSightings(src, order)
 	return res, nil
+}
+
+// storeRetries are the pauses before each new attempt of a batch's
+// transaction (see process): about three seconds in all, well within a
+// stream's redelivery wait.
+var storeRetries = []time.Duration{100 * time.Millisecond, 500 * time.Millisecond, 2 * time.Second}
+
+// storeRetrying runs fn in a transaction, again after each of the
+// storeRetries pauses while it fails for a reason that may pass (an
+// unclassified database error, the database unavailable) and ctx lasts.
+// Every retry is counted.
+func (s *Service) storeRetrying(ctx context.Context, fn func(tx *store.Tx) error) error {
+	err := s.db.Transact(ctx, fn)
+	for _, pause := range storeRetries {
+		if k := errs.KindOf(err); err == nil || (k != errs.Internal && k != errs.Unavailable) {
+			return err
+		}
+		s.log.Warn("detect: storing a batch failed; trying again", "err", err, "pause", pause)
+		s.metrics.storeRetry()
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause):
+		}
+		err = s.db.Transact(ctx, fn)
+	}
+	return err
 }
 
 // Bounds of a believable event time. An event stamped more than
