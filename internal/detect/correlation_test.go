@@ -296,8 +296,8 @@ func TestCorrelationSurvivesReload(t *testing.T) {
 	})
 }
 
-// TestCorrelationHandover exports one agency's correlation windows and
-// imports them back, as a stream worker gives a partition up and its next
+// TestCorrelationHandover snapshots and exports one agency's correlation
+// windows and imports them back, as a stream worker gives a partition up and its next
 // holder takes it: the export forgets the agency's windows here and
 // leaves the other agencies' alone; the import restores them, and only
 // for the agencies it is asked to take.
@@ -330,7 +330,15 @@ func TestCorrelationHandover(t *testing.T) {
 		isBac := func(agency int64) bool { return agency == bac.Source.AgencyID }
 		fail(bac, 4)
 		fail(nam, 4)
+		// A snapshot keeps the windows; an export takes them away.
+		snap, err := w.svc.SnapshotCorrelations(isBac)
+		if err != nil || len(snap) == 0 {
+			t.Fatalf("SnapshotCorrelations = %d bytes, %v", len(snap), err)
+		}
 		data, err := w.svc.ExportCorrelations(isBac)
+		if string(data) != string(snap) {
+			t.Errorf("the export after a snapshot differs from it:\n%s\n%s", data, snap)
+		}
 		if err != nil || len(data) == 0 {
 			t.Fatalf("ExportCorrelations = %d bytes, %v", len(data), err)
 		}

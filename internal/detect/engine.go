@@ -121,9 +121,9 @@ func (r *Rules) adopt(old *Rules) {
 }
 
 // exportAgencies encodes the correlation windows of the agencies part
-// selects and forgets them (exportState). It returns nil when they hold
+// selects and, with forget, forgets them. It returns nil when they hold
 // none.
-func (r *Rules) exportAgencies(part func(agency int64) bool) ([]byte, error) {
+func (r *Rules) exportAgencies(part func(agency int64) bool, forget bool) ([]byte, error) {
 	if r == nil || r.Correlator == nil {
 		return nil, nil
 	}
@@ -143,7 +143,7 @@ func (r *Rules) exportAgencies(part func(agency int64) bool) ([]byte, error) {
 		}
 	}
 	for a := range r.byAgency {
-		if a != 0 && part(a) {
+		if forget && a != 0 && part(a) {
 			delete(r.byAgency, a)
 		}
 	}

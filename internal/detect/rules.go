@@ -326,7 +326,16 @@ func (s *Service) LoadRules(ctx context.Context) (*Rules, error) {
 func (s *Service) ExportCorrelations(part func(agency int64) bool) ([]byte, error) {
 	s.rulesMu.Lock() // not while the rules are swapped: the windows go with them
 	defer s.rulesMu.Unlock()
-	return s.engine.Rules().exportAgencies(part)
+	return s.engine.Rules().exportAgencies(part, true)
+}
+
+// SnapshotCorrelations is ExportCorrelations keeping the windows: a stream
+// worker saves a partition's windows now and then, so that the partition's
+// next holder goes on from them if this worker dies.
+func (s *Service) SnapshotCorrelations(part func(agency int64) bool) ([]byte, error) {
+	s.rulesMu.Lock()
+	defer s.rulesMu.Unlock()
+	return s.engine.Rules().exportAgencies(part, false)
 }
 
 // ImportCorrelations replaces the correlation windows of the agencies part

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -590,7 +589,72 @@ func TestJetStreamPartitions(t *testing.T) {
 			t.Errorf("agency %d has %d brute-force alerts, want 2 (partition %d)", src.AgencyID, per[src.AgencyID], pub.Partition(src.AgencyID))
 		}
 	}
-	// Each state handed over was restored once and removed.
+}
+
+// TestJetStreamCheckpoint: a worker that dies (its connection closed, no
+// handover) has saved its partitions' correlation windows between two
+// batches; the worker that takes its partitions once the leases expire
+// goes on from them, so failed logons counted before and after the crash
+// raise the brute-force alert.
+func TestJetStreamCheckpoint(t *testing.T) {
+	natsOrSkip(t)
+	svcA, db, as := setup(t, detect.Config{})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	system := access.With(ctx, &access.Principal{System: true})
+	if _, err := svcA.UploadRules(system, []detect.UploadFile{{Name: "brute.yml", Data: []byte(bruteForce)}}); err != nil {
+		t.Fatal(err)
+	}
+	svcB, err := detect.New(detect.Deps{DB: db, Audit: audit.New(db, time.Now), Intel: oneIndicator{"203.0.113.66"}}, detect.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svcB.LoadRules(ctx); err != nil {
+		t.Fatal(err)
+	}
+	created, err := svcA.CreateSource(as, detect.SourceInput{Name: "dc", Kind: "windows", Format: "windows"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := svcA.SourceByToken(ctx, created.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := listen.StreamConfig{URL: natsURL, Stream: testStreamName(), Partitions: 2, LeaseTTL: time.Second}
+	cfg.Subject = "test." + strings.ToLower(cfg.Stream)
+	pub := openTestStream(t, ctx, cfg)
+	svcA.SetPublisher(pub)
+	now := time.Now()
+	sent := 0
+	send := func(worker *listen.Stream) {
+		t.Helper()
+		var lines []string
+		for i := sent; i < sent+2; i++ {
+			lines = append(lines, fmt.Sprintf(`{"Channel":"Security","EventID":4625,"Computer":"dc01","IpAddress":"198.51.100.7","TargetUserName":"u%d","TimeCreated":%q}`,
+				i, now.Add(time.Duration(i)*time.Second).UTC().Format(time.RFC3339)))
+		}
+		if res, err := svcA.Submit(ctx, src, strings.NewReader(strings.Join(lines, "\n")), false); err != nil || res.Accepted != 2 {
+			t.Fatalf("Submit = %+v, %v", res, err)
+		}
+		sent += 2
+		waitFor(t, "the batch", 30*time.Second, func() bool {
+			n, _ := pub.Pending(ctx)
+			s, _ := svcA.GetSource(system, src.ID)
+			return n == 0 && s.Accepted == int64(sent)
+		})
+	}
+	log := slog.New(slog.DiscardHandler)
+	wcfg := func(name string, svc *detect.Service) listen.WorkerConfig {
+		return listen.WorkerConfig{Durable: "w", AckWait: time.Second, ID: name, Handover: svc, Checkpoint: 100 * time.Millisecond}
+	}
+	a := openTestStream(t, ctx, cfg)
+	actx, stopA := context.WithCancel(ctx)
+	aDone := make(chan struct{})
+	go func() { defer close(aDone); _ = a.Work(actx, wcfg("a", svcA), svcA.ProcessRaw, log) }()
+	waitFor(t, "worker A to hold both partitions", 20*time.Second, func() bool { return len(a.Owned()) == 2 })
+	send(a)
+
+	// The checkpoint of the agency's partition appears in the bucket.
 	lister, err := nats.Connect(natsURL)
 	if err != nil {
 		t.Fatal(err)
@@ -601,8 +665,24 @@ func TestJetStreamPartitions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if left, err := obs.List(ctx); !errors.Is(err, jetstream.ErrNoObjectsFound) {
-		t.Errorf("state left in the bucket: %d objects (%v)", len(left), err)
+	key := fmt.Sprintf("p.%d", pub.Partition(src.AgencyID))
+	waitFor(t, "a checkpoint", 10*time.Second, func() bool { _, err := obs.GetInfo(ctx, key); return err == nil })
+
+	// A dies: its connection closes, so it neither hands over nor frees
+	// its leases.
+	a.Close()
+	stopA()
+	<-aDone
+	b := openTestStream(t, ctx, cfg)
+	bctx, stopB := context.WithCancel(ctx)
+	bDone := make(chan struct{})
+	go func() { defer close(bDone); _ = b.Work(bctx, wcfg("b", svcB), svcB.ProcessRaw, log) }()
+	defer func() { stopB(); <-bDone }()
+	waitFor(t, "worker B to hold both partitions", 20*time.Second, func() bool { return len(b.Owned()) == 2 })
+	send(b)
+	alerts, _, err := svcA.ListAlerts(system, detect.AlertFilter{Kind: "correlation"})
+	if err != nil || len(alerts) != 1 || alerts[0].Hits != 1 {
+		t.Fatalf("brute-force alerts %d (%v), want one: the two failures before the crash must count", len(alerts), err)
 	}
 }
 

@@ -223,13 +223,21 @@ type WorkerConfig struct {
 	// that takes it, through an object store beside the stream
 	// (StateBucket). A *detect.Service is one.
 	Handover Handover
+	// Checkpoint is how often, with Handover, a held partition's windows
+	// are also saved while its batches come, between two batches: a
+	// worker that dies then costs its partitions' next holder only the
+	// windows of the batches since (default LeaseTTL/3; negative: never).
+	Checkpoint time.Duration
 }
 
 // Handover exports and imports the correlation windows of the agencies a
 // predicate selects (detect.Service's ExportCorrelations and
 // ImportCorrelations).
 type Handover interface {
+	// ExportCorrelations encodes the windows and forgets them here.
 	ExportCorrelations(part func(agency int64) bool) ([]byte, error)
+	// SnapshotCorrelations encodes them and keeps them.
+	SnapshotCorrelations(part func(agency int64) bool) ([]byte, error)
 	ImportCorrelations(part func(agency int64) bool, data []byte) error
 }
 
@@ -258,7 +266,9 @@ func StateBucket(stream string) string { return stream + "_STATE" }
 // shares change, or the worker stops) takes its agencies' correlation
 // windows to its next holder: they are stored after its last batch and
 // before its lease is freed, and the next holder restores them before its
-// first batch. A partition whose holder died starts its windows afresh.
+// first batch. While it holds a partition, a worker also saves its
+// windows every cfg.Checkpoint, between two batches, so that the next
+// holder of a partition whose holder died goes on from the last save.
 func (s *Stream) Work(ctx context.Context, cfg WorkerConfig, proc Processor, log *slog.Logger) error {
 	if cfg.Durable == "" {
 		cfg.Durable = DefaultDurable
@@ -271,6 +281,9 @@ func (s *Stream) Work(ctx context.Context, cfg WorkerConfig, proc Processor, log
 	}
 	if cfg.ID == "" {
 		cfg.ID = workerID()
+	}
+	if cfg.Checkpoint == 0 {
+		cfg.Checkpoint = s.cfg.LeaseTTL / 3
 	}
 	w := &worker{s: s, cfg: cfg, proc: proc, log: log, held: map[int]*held{}}
 	if cfg.Handover != nil {
@@ -418,7 +431,7 @@ func (w *worker) start(ctx context.Context, p int, rev uint64) error {
 	w.log.Info("ingest partition taken", "worker", w.cfg.ID, "partition", p)
 	go func() {
 		defer close(h.done)
-		w.s.consume(pctx, cons, w.cfg, w.proc, w.log)
+		w.s.consume(pctx, cons, w.cfg, w.proc, w.log, w.checkpointer(pctx, p))
 	}()
 	return nil
 }
@@ -482,9 +495,53 @@ func (w *worker) handOver(ctx context.Context, p int) {
 	w.log.Info("ingest partition handed over", "worker", w.cfg.ID, "partition", p, "bytes", len(data))
 }
 
-// takeOver restores the correlation windows handed over with partition p
-// (none when its last holder died or had none) and removes them from the
-// bucket: a state is restored once.
+// checkpointer returns what partition p's goroutine calls after each
+// fetch with the number of batches it processed: once batches came and
+// cfg.Checkpoint passed since the last save, it saves the partition's
+// windows for a next holder, as handOver does, but keeps them. It runs
+// between two batches, so a save holds exactly the batches processed
+// (and acked) before it. nil without Handover or checkpoints.
+func (w *worker) checkpointer(ctx context.Context, p int) func(handled int) {
+	if w.state == nil || w.cfg.Checkpoint < 0 {
+		return nil
+	}
+	dirty, last := false, time.Now()
+	return func(handled int) {
+		dirty = dirty || handled > 0
+		if !dirty || time.Since(last) < w.cfg.Checkpoint || ctx.Err() != nil {
+			return
+		}
+		data, err := w.cfg.Handover.SnapshotCorrelations(w.inPartition(p))
+		if err == nil && len(data) > MaxHandover {
+			err = fmt.Errorf("%d bytes, more than %d", len(data), MaxHandover)
+		}
+		if err == nil {
+			if data == nil {
+				err = w.state.Delete(ctx, leaseKey(p))
+				if errors.Is(err, jetstream.ErrObjectNotFound) {
+					err = nil
+				}
+			} else {
+				_, err = w.state.PutBytes(ctx, leaseKey(p), data)
+			}
+		}
+		if err != nil {
+			if ctx.Err() == nil {
+				w.log.Warn("ingest partition checkpoint", "partition", p, "err", err)
+			}
+			return
+		}
+		dirty, last = false, time.Now()
+	}
+}
+
+// takeOver restores the correlation windows handed over with partition p,
+// or saved by a holder that died since (none when it had none). The state
+// stays in the bucket until this worker saves its own: should it die
+// first, the next holder goes on from the same state, which lacks only
+// the batches processed since. A state is saved between batches, after
+// the last one's ack: only a batch whose ack failed can come again and
+// count twice.
 func (w *worker) takeOver(ctx context.Context, p int) {
 	if w.state == nil {
 		return
@@ -498,9 +555,6 @@ func (w *worker) takeOver(ctx context.Context, p int) {
 	if err := w.cfg.Handover.ImportCorrelations(part, data); err != nil {
 		w.log.Warn("ingest partition handover: restore; starting afresh", "partition", p, "err", err)
 		_ = w.cfg.Handover.ImportCorrelations(part, nil)
-	}
-	if err := w.state.Delete(ctx, leaseKey(p)); err != nil && !errors.Is(err, jetstream.ErrObjectNotFound) {
-		w.log.Warn("ingest partition handover: clear", "partition", p, "err", err)
 	}
 	if data != nil {
 		w.log.Info("ingest partition taken over with its correlation state", "worker", w.cfg.ID, "partition", p, "bytes", len(data))
@@ -555,7 +609,7 @@ func (w *worker) releaseAll(ctx context.Context) {
 // ends or the connection closes. Batches fetched and not yet processed
 // when ctx ends are nacked, so the partition's next holder gets them at
 // once.
-func (s *Stream) consume(ctx context.Context, cons jetstream.Consumer, cfg WorkerConfig, proc Processor, log *slog.Logger) {
+func (s *Stream) consume(ctx context.Context, cons jetstream.Consumer, cfg WorkerConfig, proc Processor, log *slog.Logger, cycle func(handled int)) {
 	for ctx.Err() == nil {
 		// The wait for batches ends with ctx, so that a partition given
 		// up stops at once and its lease is not held past its renewal.
@@ -570,6 +624,7 @@ func (s *Stream) consume(ctx context.Context, cons jetstream.Consumer, cfg Worke
 			time.Sleep(time.Second)
 			continue
 		}
+		handled := 0
 		for m := range batch.Messages() {
 			if ctx.Err() != nil {
 				_ = m.Nak()
@@ -578,8 +633,12 @@ func (s *Stream) consume(ctx context.Context, cons jetstream.Consumer, cfg Worke
 			// A batch begun is finished, even when the partition is
 			// given up meanwhile.
 			s.handle(context.WithoutCancel(ctx), m, proc, log)
+			handled++
 		}
 		cancel()
+		if cycle != nil {
+			cycle(handled)
+		}
 		if err := batch.Error(); err != nil && ctx.Err() == nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, context.DeadlineExceeded) {
 			if s.nc.IsClosed() {
 				return
