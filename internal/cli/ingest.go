@@ -21,9 +21,10 @@ import (
 // HTTP and syslog listeners of `bulwark serve` publish to when
 // BULWARK_NATS_URL is set. Workers on several machines share the stream's
 // partitions out (each agency's batches are in one partition, taken by one
-// worker at a time, so its events are correlated in one place); each
-// batch is acked only after its alerts are stored, and a batch redelivered
-// after a crash is recognised and not counted twice.
+// worker at a time, so its events are correlated in one place, and the
+// correlation windows go with a partition to its next holder); each batch
+// is acked only after its alerts are stored, and a batch redelivered after
+// a crash is recognised and not counted twice.
 func runIngest(ctx context.Context, e cmdEnv, args []string) error {
 	var c Config
 	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
