@@ -430,3 +430,60 @@ func TestStoreRetryKeepsCorrelationAlert(t *testing.T) {
 		t.Errorf("source counted %d events (%v), want 5", s.Accepted, err)
 	}
 }
+
+// TestCorrelationReplayedBatch: a stream batch that comes again (stored,
+// but its ack was lost) is matched again and recognised as stored; its
+// events must not count twice in the correlation windows, also after
+// the agency's windows moved to another worker. Counted twice, the four
+// failures of the first batch would complete the count of five on the
+// replay, whose alert is not stored, and the fifth failure would then
+// start a new count.
+func TestCorrelationReplayedBatch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db, detect.Config{})
+		ctx := context.Background()
+		upload(t, w, logonRules)
+		bac, err := w.svc.CreateSource(w.as("bac"), detect.SourceInput{Name: "DC huyện Bắc", Kind: "windows", Format: "windows"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		batch := func(n int) detect.RawBatch {
+			b := detect.RawBatch{SourceID: bac.Source.ID, AgencyID: bac.Source.AgencyID}
+			for range n {
+				b.Lines = append(b.Lines, []byte(logonLine(4625, "203.0.113.50", "admin")))
+			}
+			return b
+		}
+		process := func(b detect.RawBatch, key string) detect.IngestResult {
+			t.Helper()
+			res, err := w.svc.ProcessRaw(ctx, b, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res
+		}
+		first := batch(4)
+		if res := process(first, "nats:S:1"); res.Duplicate || res.Alerts != 0 {
+			t.Fatalf("first batch = %+v", res)
+		}
+		if res := process(first, "nats:S:1"); !res.Duplicate {
+			t.Fatalf("the batch again = %+v, want it recognised", res)
+		}
+		// The windows and the keys move to another holder, and the batch
+		// comes once more.
+		isBac := func(a int64) bool { return a == bac.Source.AgencyID }
+		data, err := w.svc.ExportCorrelations(isBac)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.svc.ImportCorrelations(isBac, data); err != nil {
+			t.Fatal(err)
+		}
+		if res := process(first, "nats:S:1"); !res.Duplicate {
+			t.Fatalf("the batch after the handover = %+v, want it recognised", res)
+		}
+		if res := process(batch(1), "nats:S:2"); res.Alerts != 1 {
+			t.Errorf("the fifth failure = %+v, want the brute-force alert", res)
+		}
+	})
+}

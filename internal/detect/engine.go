@@ -3,6 +3,7 @@ package detect
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"sync"
@@ -54,6 +55,9 @@ type Rules struct {
 	keys     []decode.FieldKey
 	corrMu   sync.Mutex
 	byAgency map[int64]*sigma.Correlator
+	// seen holds, per agency, the keys of the last stream batches whose
+	// events its windows counted (firstSight).
+	seen map[int64]*recentKeys
 }
 
 // NewRules builds a Rules from a loaded collection. Correlation rules that
@@ -73,6 +77,7 @@ func NewRules(c *sigma.Collection) *Rules {
 			r.Correlator, r.Correlating = corr, len(c.Correlations)
 			r.correlations, r.compiled = c.Correlations, c.Rules
 			r.byAgency = map[int64]*sigma.Correlator{0: corr}
+			r.seen = map[int64]*recentKeys{}
 		}
 	}
 	return r
@@ -112,12 +117,77 @@ func (r *Rules) adopt(old *Rules) {
 	for a, c := range old.byAgency {
 		agencies[a] = c
 	}
+	seen := make(map[int64]*recentKeys, len(old.seen))
+	for a, k := range old.seen {
+		seen[a] = k.clone()
+	}
 	old.corrMu.Unlock()
 	for a, c := range agencies {
 		if nc := r.CorrelatorFor(a); nc != nil {
 			nc.Adopt(c)
 		}
 	}
+	r.corrMu.Lock()
+	r.seen = seen
+	r.corrMu.Unlock()
+}
+
+// firstSight records that agency's correlation windows count the events
+// of the stream batch key and reports whether they did not already: a
+// batch that comes again (stored, but its ack was lost; or its storing
+// failed) is matched again, and its events must not count twice.
+func (r *Rules) firstSight(agency int64, key string) bool {
+	r.corrMu.Lock()
+	defer r.corrMu.Unlock()
+	k := r.seen[agency]
+	if k == nil {
+		k = &recentKeys{}
+		r.seen[agency] = k
+	}
+	return k.add(key)
+}
+
+// maxSeenBatches bounds the batch keys remembered per agency: far more
+// than a stream redelivers within its ack wait.
+const maxSeenBatches = 1024
+
+// recentKeys is a set of the last maxSeenBatches keys added.
+type recentKeys struct {
+	set  map[string]struct{}
+	ring []string
+	next int
+}
+
+// add adds key and reports whether it was not in the set.
+func (k *recentKeys) add(key string) bool {
+	if _, ok := k.set[key]; ok {
+		return false
+	}
+	if k.set == nil {
+		k.set = map[string]struct{}{}
+	}
+	if len(k.ring) < maxSeenBatches {
+		k.ring = append(k.ring, key)
+	} else {
+		delete(k.set, k.ring[k.next])
+		k.ring[k.next] = key
+		k.next = (k.next + 1) % maxSeenBatches
+	}
+	k.set[key] = struct{}{}
+	return true
+}
+
+// keys returns the keys, oldest first.
+func (k *recentKeys) keys() []string {
+	return append(slices.Clone(k.ring[k.next:]), k.ring[:k.next]...)
+}
+
+func (k *recentKeys) clone() *recentKeys {
+	n := &recentKeys{}
+	for _, key := range k.keys() {
+		n.add(key)
+	}
+	return n
 }
 
 // exportAgencies encodes the correlation windows of the agencies part
@@ -129,7 +199,7 @@ func (r *Rules) exportAgencies(part func(agency int64) bool, forget bool) ([]byt
 	}
 	r.corrMu.Lock()
 	defer r.corrMu.Unlock()
-	st := correlationHandover{Agencies: map[int64]json.RawMessage{}}
+	st := correlationHandover{Agencies: map[int64]json.RawMessage{}, Batches: map[int64][]string{}}
 	for a, c := range r.byAgency {
 		if a == 0 || !part(a) {
 			continue
@@ -142,12 +212,24 @@ func (r *Rules) exportAgencies(part func(agency int64) bool, forget bool) ([]byt
 			st.Agencies[a] = data
 		}
 	}
-	for a := range r.byAgency {
-		if forget && a != 0 && part(a) {
-			delete(r.byAgency, a)
+	for a, k := range r.seen {
+		if a != 0 && part(a) {
+			st.Batches[a] = k.keys()
 		}
 	}
-	if len(st.Agencies) == 0 {
+	if forget {
+		for a := range r.byAgency {
+			if a != 0 && part(a) {
+				delete(r.byAgency, a)
+			}
+		}
+		for a := range r.seen {
+			if a != 0 && part(a) {
+				delete(r.seen, a)
+			}
+		}
+	}
+	if len(st.Agencies) == 0 && len(st.Batches) == 0 {
 		return nil, nil
 	}
 	return json.Marshal(st)
@@ -180,6 +262,17 @@ func (r *Rules) importAgencies(part func(agency int64) bool, data []byte) error 
 		}
 		restored[a] = c
 	}
+	seen := map[int64]*recentKeys{}
+	for a, keys := range st.Batches {
+		if a == 0 || !part(a) {
+			return fmt.Errorf("detect: correlation handover: agency %d is not in the partition taken", a)
+		}
+		k := &recentKeys{}
+		for _, key := range keys {
+			k.add(key)
+		}
+		seen[a] = k
+	}
 	r.corrMu.Lock()
 	defer r.corrMu.Unlock()
 	for a := range r.byAgency {
@@ -187,16 +280,24 @@ func (r *Rules) importAgencies(part func(agency int64) bool, data []byte) error 
 			delete(r.byAgency, a)
 		}
 	}
+	for a := range r.seen {
+		if a != 0 && part(a) {
+			delete(r.seen, a)
+		}
+	}
 	for a, c := range restored {
 		r.byAgency[a] = c
 	}
+	maps.Copy(r.seen, seen)
 	return nil
 }
 
 // correlationHandover is the encoded correlation state of a set of
-// agencies, each a sigma.Correlator's MarshalState.
+// agencies: each one's windows (a sigma.Correlator's MarshalState) and the
+// keys of the stream batches they counted (firstSight), oldest first.
 type correlationHandover struct {
 	Agencies map[int64]json.RawMessage `json:"agencies"`
+	Batches  map[int64][]string        `json:"batches,omitempty"`
 }
 
 // FieldMap maps a Sigma rule's field names onto decoded events' field
@@ -254,6 +355,9 @@ type Snapshot struct {
 	// se is the event being matched, as the matcher sees it; passed by
 	// pointer so that it costs no allocation.
 	se keyedEvent
+	// replay is set for a batch whose events the correlation windows
+	// counted before (firstSight): they are matched, but not counted again.
+	replay bool
 }
 
 // Snapshot loads the current index and rules for one goroutine's batch.
@@ -288,6 +392,9 @@ func (s *Snapshot) Match(ev *decode.Event, agency int64, t time.Time, dst []Hit)
 	}
 	if corr := s.Rules.CorrelatorFor(agency); corr != nil {
 		end := len(dst)
+		if s.replay {
+			end = start
+		}
 		for _, h := range dst[start:end] {
 			for _, a := range corr.Observe(h.Rule, se, t) {
 				dst = append(dst, Hit{Kind: HitCorrelation, Rule: a.Rule, Group: a.Group})

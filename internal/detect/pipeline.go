@@ -303,6 +303,12 @@ func (s *Service) process(ctx context.Context, src Source, events []decode.Event
 	// Correlation windows count events by when they happened; reading the
 	// time costs a little, so only when correlation rules are loaded.
 	evTime := snap.Rules != nil && snap.Rules.Correlating > 0
+	// A stream batch that comes again is matched again (its alerts are
+	// stored only if it was not), but its events are counted in the
+	// correlation windows once.
+	if evTime && batchKey != "" && !snap.Rules.firstSight(src.AgencyID, batchKey) {
+		snap.replay = true
+	}
 	for i := range events {
 		ev := &events[i]
 		at := now
