@@ -296,6 +296,17 @@ func TestCorrelationSurvivesReload(t *testing.T) {
 	})
 }
 
+// logonSource creates a Windows source for the agency of user who, in a
+// world with the logon rules loaded.
+func logonSource(t *testing.T, w *world, who string) detect.CreatedSource {
+	t.Helper()
+	src, err := w.svc.CreateSource(w.as(who), detect.SourceInput{Name: "DC " + who, Kind: "windows", Format: "windows"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src
+}
+
 // TestCorrelationHandover snapshots and exports one agency's correlation
 // windows and imports them back, as a stream worker gives a partition up and its next
 // holder takes it: the export forgets the agency's windows here and
@@ -306,15 +317,7 @@ func TestCorrelationHandover(t *testing.T) {
 		w := newWorld(t, db, detect.Config{})
 		ctx := context.Background()
 		upload(t, w, logonRules)
-		var srcs []detect.CreatedSource
-		for _, code := range []string{"bac", "nam"} {
-			src, err := w.svc.CreateSource(w.as(code), detect.SourceInput{Name: "DC " + code, Kind: "windows", Format: "windows"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			srcs = append(srcs, src)
-		}
-		bac, nam := srcs[0], srcs[1]
+		bac, nam := logonSource(t, w, "bac"), logonSource(t, w, "nam")
 		fail := func(src detect.CreatedSource, n int) int {
 			t.Helper()
 			lines := make([]string, n)
@@ -379,10 +382,7 @@ func TestStoreRetryKeepsCorrelationAlert(t *testing.T) {
 	w := newWorld(t, db, detect.Config{})
 	ctx := context.Background()
 	upload(t, w, logonRules)
-	bac, err := w.svc.CreateSource(w.as("bac"), detect.SourceInput{Name: "DC huyện Bắc", Kind: "windows", Format: "windows"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	bac := logonSource(t, w, "bac")
 	send := func(n int) detect.IngestResult {
 		t.Helper()
 		lines := make([]string, n)
@@ -443,10 +443,7 @@ func TestCorrelationReplayedBatch(t *testing.T) {
 		w := newWorld(t, db, detect.Config{})
 		ctx := context.Background()
 		upload(t, w, logonRules)
-		bac, err := w.svc.CreateSource(w.as("bac"), detect.SourceInput{Name: "DC huyện Bắc", Kind: "windows", Format: "windows"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		bac := logonSource(t, w, "bac")
 		batch := func(n int) detect.RawBatch {
 			b := detect.RawBatch{SourceID: bac.Source.ID, AgencyID: bac.Source.AgencyID}
 			for range n {

@@ -218,16 +218,7 @@ func (r *Rules) exportAgencies(part func(agency int64) bool, forget bool) ([]byt
 		}
 	}
 	if forget {
-		for a := range r.byAgency {
-			if a != 0 && part(a) {
-				delete(r.byAgency, a)
-			}
-		}
-		for a := range r.seen {
-			if a != 0 && part(a) {
-				delete(r.seen, a)
-			}
-		}
+		r.forgetAgencies(part)
 	}
 	if len(st.Agencies) == 0 && len(st.Batches) == 0 {
 		return nil, nil
@@ -275,6 +266,17 @@ func (r *Rules) importAgencies(part func(agency int64) bool, data []byte) error 
 	}
 	r.corrMu.Lock()
 	defer r.corrMu.Unlock()
+	r.forgetAgencies(part)
+	for a, c := range restored {
+		r.byAgency[a] = c
+	}
+	maps.Copy(r.seen, seen)
+	return nil
+}
+
+// forgetAgencies drops the windows and batch keys of the agencies part
+// selects (never agency 0, offline hunting's). corrMu must be held.
+func (r *Rules) forgetAgencies(part func(agency int64) bool) {
 	for a := range r.byAgency {
 		if a != 0 && part(a) {
 			delete(r.byAgency, a)
@@ -285,11 +287,6 @@ func (r *Rules) importAgencies(part func(agency int64) bool, data []byte) error 
 			delete(r.seen, a)
 		}
 	}
-	for a, c := range restored {
-		r.byAgency[a] = c
-	}
-	maps.Copy(r.seen, seen)
-	return nil
 }
 
 // correlationHandover is the encoded correlation state of a set of
