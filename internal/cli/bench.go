@@ -279,6 +279,15 @@ func sigmaGoScoped(rules []sigmago.Rule) (match func(raw []byte) []string, dropp
 	}, dropped
 }
 
+// anys returns xs as a []any, as sigma-go's field matchers hold values.
+func anys[T any](xs []T) []any {
+	out := make([]any, len(xs))
+	for i, x := range xs {
+		out[i] = x
+	}
+	return out
+}
+
 // sigmaGoIndex is the one index of sigmaGoConfig.
 const sigmaGoIndex = "windows"
 
@@ -296,22 +305,12 @@ func sigmaGoConfig(selectors map[sigma.Logsource][]sigma.WindowsSelector) sigmag
 	for ls, sels := range selectors {
 		var cond sigmago.Search
 		for _, s := range sels {
-			var chs, ids, types []any
-			for _, c := range s.Channels {
-				chs = append(chs, c)
+			m := sigmago.EventMatcher{{Field: "Channel", Values: anys(s.Channels)}}
+			if len(s.EventIDs) > 0 {
+				m = append(m, sigmago.FieldMatcher{Field: "EventID", Values: anys(s.EventIDs)})
 			}
-			for _, id := range s.EventIDs {
-				ids = append(ids, id)
-			}
-			for _, t := range s.EventTypes {
-				types = append(types, t)
-			}
-			m := sigmago.EventMatcher{{Field: "Channel", Values: chs}}
-			if len(ids) > 0 {
-				m = append(m, sigmago.FieldMatcher{Field: "EventID", Values: ids})
-			}
-			if len(types) > 0 {
-				m = append(m, sigmago.FieldMatcher{Field: "EventType", Values: types})
+			if len(s.EventTypes) > 0 {
+				m = append(m, sigmago.FieldMatcher{Field: "EventType", Values: anys(s.EventTypes)})
 			}
 			cond.EventMatchers = append(cond.EventMatchers, m)
 		}

@@ -182,9 +182,12 @@ func (k *recentKeys) keys() []string {
 	return append(slices.Clone(k.ring[k.next:]), k.ring[:k.next]...)
 }
 
-func (k *recentKeys) clone() *recentKeys {
+func (k *recentKeys) clone() *recentKeys { return newRecentKeys(k.keys()) }
+
+// newRecentKeys returns the set of keys, oldest first.
+func newRecentKeys(keys []string) *recentKeys {
 	n := &recentKeys{}
-	for _, key := range k.keys() {
+	for _, key := range keys {
 		n.add(key)
 	}
 	return n
@@ -239,10 +242,16 @@ func (r *Rules) importAgencies(part func(agency int64) bool, data []byte) error 
 			return fmt.Errorf("detect: correlation handover: %w", err)
 		}
 	}
-	restored := map[int64]*sigma.Correlator{}
-	for a, state := range st.Agencies {
+	outside := func(a int64) error {
 		if a == 0 || !part(a) {
 			return fmt.Errorf("detect: correlation handover: agency %d is not in the partition taken", a)
+		}
+		return nil
+	}
+	restored := map[int64]*sigma.Correlator{}
+	for a, state := range st.Agencies {
+		if err := outside(a); err != nil {
+			return err
 		}
 		c, err := sigma.NewCorrelator(r.correlations, r.compiled, sigma.CorrelatorOptions{FieldMap: FieldMap})
 		if err != nil {
@@ -255,14 +264,10 @@ func (r *Rules) importAgencies(part func(agency int64) bool, data []byte) error 
 	}
 	seen := map[int64]*recentKeys{}
 	for a, keys := range st.Batches {
-		if a == 0 || !part(a) {
-			return fmt.Errorf("detect: correlation handover: agency %d is not in the partition taken", a)
+		if err := outside(a); err != nil {
+			return err
 		}
-		k := &recentKeys{}
-		for _, key := range keys {
-			k.add(key)
-		}
-		seen[a] = k
+		seen[a] = newRecentKeys(keys)
 	}
 	r.corrMu.Lock()
 	defer r.corrMu.Unlock()

@@ -109,7 +109,8 @@ func NewCorrelator(correlations []*Rule, rules []*CompiledRule, opts CorrelatorO
 		if cr.Correlation == nil {
 			return nil, fmt.Errorf("sigma: correlator: rule %q is not a correlation rule", cr.Title)
 		}
-		k := &correlation{rule: cr, spec: cr.Correlation, groups: map[string]*list.Element{}, lru: list.New()}
+		k := &correlation{rule: cr, spec: cr.Correlation}
+		k.reset()
 		for i, name := range cr.Correlation.Rules {
 			r, ok := byName[name]
 			if !ok {
@@ -266,14 +267,22 @@ func (c *Correlator) group(k *correlation, key string, values []string, t time.T
 		k.lru.MoveToFront(e)
 		return g
 	}
-	for len(k.groups) >= c.opts.MaxGroups {
+	k.evictTo(c.opts.MaxGroups - 1)
+	g := &groupState{key: key, values: values, first: t, last: t}
+	k.groups[key] = k.lru.PushFront(g)
+	return g
+}
+
+// reset drops every group of the correlation.
+func (k *correlation) reset() { k.groups, k.lru = map[string]*list.Element{}, list.New() }
+
+// evictTo drops the least recently updated groups beyond n.
+func (k *correlation) evictTo(n int) {
+	for len(k.groups) > n {
 		old := k.lru.Back()
 		delete(k.groups, old.Value.(*groupState).key)
 		k.lru.Remove(old)
 	}
-	g := &groupState{key: key, values: values, first: t, last: t}
-	k.groups[key] = k.lru.PushFront(g)
-	return g
 }
 
 // Adopt takes over a copy of from's state for the correlations this
@@ -299,7 +308,7 @@ func (c *Correlator) Adopt(from *Correlator) {
 		if o == nil || !reflect.DeepEqual(o.spec, k.spec) {
 			continue
 		}
-		k.groups, k.lru = map[string]*list.Element{}, list.New()
+		k.reset()
 		for e := o.lru.Front(); e != nil && len(k.groups) < c.opts.MaxGroups; e = e.Next() {
 			g := e.Value.(*groupState).clone()
 			k.groups[g.key] = k.lru.PushBack(g)

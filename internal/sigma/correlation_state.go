@@ -1,7 +1,6 @@
 package sigma
 
 import (
-	"container/list"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -92,7 +91,7 @@ func (c *Correlator) RestoreState(data []byte) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, k := range c.corrs {
-		k.groups, k.lru = map[string]*list.Element{}, list.New()
+		k.reset()
 	}
 	for _, k := range c.corrs {
 		cs := byKey[correlationKey(k.rule)]
@@ -103,7 +102,7 @@ func (c *Correlator) RestoreState(data []byte) error {
 			g, err := c.restoreGroup(k.spec, gj)
 			if err != nil {
 				for _, k := range c.corrs {
-					k.groups, k.lru = map[string]*list.Element{}, list.New()
+					k.reset()
 				}
 				return fmt.Errorf("sigma: correlation state of %q: %w", k.rule.Title, err)
 			}
@@ -111,11 +110,7 @@ func (c *Correlator) RestoreState(data []byte) error {
 				k.lru.Remove(e)
 			}
 			k.groups[g.key] = k.lru.PushFront(g)
-			if len(k.groups) > c.opts.MaxGroups {
-				old := k.lru.Back()
-				delete(k.groups, old.Value.(*groupState).key)
-				k.lru.Remove(old)
-			}
+			k.evictTo(c.opts.MaxGroups)
 		}
 	}
 	return nil

@@ -102,8 +102,11 @@ func WindowsLogsource(channel string, eventID int, eventType string) Logsource {
 // registryDeleteType reports whether a Sysmon event 12's EventType is a
 // deletion (DeleteKey, DeleteValue) rather than a creation (CreateKey).
 func registryDeleteType(t string) bool {
-	return strings.EqualFold(t, "DeleteKey") || strings.EqualFold(t, "DeleteValue")
+	return slices.ContainsFunc(registryDeleteTypes, func(d string) bool { return strings.EqualFold(t, d) })
 }
+
+// registryDeleteTypes are the EventType values of Sysmon's deletions.
+var registryDeleteTypes = []string{"DeleteKey", "DeleteValue"}
 
 // WindowsSelector selects Windows events: any of Channels (lower case),
 // and, when not empty, any of EventIDs and any of EventTypes.
@@ -147,7 +150,7 @@ func WindowsLogsourceSelectors() map[Logsource][]WindowsSelector {
 		}
 		if svc == "sysmon" {
 			add(Logsource{Product: "windows", Category: "registry_add"}, WindowsSelector{Channels: chs, EventIDs: []int{12}, EventTypes: []string{"CreateKey"}})
-			add(Logsource{Product: "windows", Category: "registry_delete"}, WindowsSelector{Channels: chs, EventIDs: []int{12}, EventTypes: []string{"DeleteKey", "DeleteValue"}})
+			add(Logsource{Product: "windows", Category: "registry_delete"}, WindowsSelector{Channels: chs, EventIDs: []int{12}, EventTypes: registryDeleteTypes})
 		}
 	}
 	return out

@@ -482,17 +482,27 @@ func (w *worker) handOver(ctx context.Context, p int) {
 		w.log.Warn("ingest partition handover: state too large; the next holder starts afresh", "partition", p, "bytes", len(data))
 		data = nil
 	}
-	if data == nil {
-		if err := w.state.Delete(ctx, leaseKey(p)); err != nil && !errors.Is(err, jetstream.ErrObjectNotFound) {
-			w.log.Warn("ingest partition handover: clear", "partition", p, "err", err)
-		}
-		return
-	}
-	if _, err := w.state.PutBytes(ctx, leaseKey(p), data); err != nil {
+	if err := w.storeState(ctx, p, data); err != nil {
 		w.log.Warn("ingest partition handover: store", "partition", p, "err", err)
 		return
 	}
-	w.log.Info("ingest partition handed over", "worker", w.cfg.ID, "partition", p, "bytes", len(data))
+	if data != nil {
+		w.log.Info("ingest partition handed over", "worker", w.cfg.ID, "partition", p, "bytes", len(data))
+	}
+}
+
+// storeState writes data as partition p's state in the bucket, or removes
+// the state there when data is nil (the partition's agencies hold no
+// window).
+func (w *worker) storeState(ctx context.Context, p int, data []byte) error {
+	if data == nil {
+		if err := w.state.Delete(ctx, leaseKey(p)); err != nil && !errors.Is(err, jetstream.ErrObjectNotFound) {
+			return err
+		}
+		return nil
+	}
+	_, err := w.state.PutBytes(ctx, leaseKey(p), data)
+	return err
 }
 
 // checkpointer returns what partition p's goroutine calls after each
@@ -516,14 +526,7 @@ func (w *worker) checkpointer(ctx context.Context, p int) func(handled int) {
 			err = fmt.Errorf("%d bytes, more than %d", len(data), MaxHandover)
 		}
 		if err == nil {
-			if data == nil {
-				err = w.state.Delete(ctx, leaseKey(p))
-				if errors.Is(err, jetstream.ErrObjectNotFound) {
-					err = nil
-				}
-			} else {
-				_, err = w.state.PutBytes(ctx, leaseKey(p), data)
-			}
+			err = w.storeState(ctx, p, data)
 		}
 		if err != nil {
 			if ctx.Err() == nil {
